@@ -1,0 +1,12 @@
+/*
+ * ukmem.h - everything: the Linux kernel's memory allocator for user space.
+ */
+#ifndef UKMEM_H
+#define UKMEM_H
+
+#include <ukmem/ukmem.h>
+#include <ukmem/types.h>
+#include <ukmem/mm.h>
+#include <ukmem/gfp.h>
+
+#endif /* UKMEM_H */

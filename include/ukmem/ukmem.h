@@ -1,0 +1,97 @@
+/*
+ * ukmem/ukmem.h - ukmem's own API: starting it, options, control files,
+ * and the hooks of the freestanding (bare) platform.
+ *
+ * ukmem starts by itself on the first allocation, reading its options from
+ * the UKMEM_OPTIONS environment variable (hosted).  A program that wants to
+ * choose calls ukmem_init() first.
+ *
+ * Options are a kernel-style boot command line, words separated by spaces:
+ *   mem=SIZE            size of the "physical memory" arena (default: RAM)
+ *   zone_dma=SIZE       size of ZONE_DMA (default 16M)
+ *   zone_dma32=SIZE     size of ZONE_DMA32 (default: the rest of the first 4G)
+ *   zone_highmem=SIZE   size of ZONE_HIGHMEM (default 0)
+ *   numa=fake=N         split memory into N nodes (1..UKMEM_MAX_NUMNODES)
+ *   min_free_kbytes=N   override the computed reserve
+ * SIZE takes the kernel's suffixes K, M, G, T (powers of 1024).
+ */
+#ifndef UKMEM_UKMEM_H
+#define UKMEM_UKMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h> /* ssize_t */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define UKMEM_API __attribute__((visibility("default")))
+#else
+#define UKMEM_API
+#endif
+
+#define UKMEM_MAX_NUMNODES 8
+
+/*
+ * Start ukmem with the given options (NULL or "" for the defaults).
+ * Returns 0, -EINVAL if an option does not parse (nothing is applied; the
+ * reason is logged), -EBUSY if ukmem has already started, -ENOMEM if the
+ * arena cannot be reserved.
+ */
+UKMEM_API int ukmem_init(const char *options);
+
+/* True once ukmem has started (explicitly or by the first allocation). */
+UKMEM_API bool ukmem_initialized(void);
+
+/*
+ * The kernel's control files, by their kernel paths ("/proc/buddyinfo",
+ * "/proc/sys/vm/min_free_kbytes", ...).  ukmem_ctl_read renders the whole
+ * file into buf (always NUL-terminated when size > 0) and returns its
+ * length, or -ENOENT for an unknown path, -EINVAL for a bad buffer,
+ * -ENOSPC (with the text truncated) if buf is too small.  ukmem_ctl_write
+ * returns 0, -ENOENT, -EACCES for a read-only file or -EINVAL for a value
+ * that does not parse.
+ */
+UKMEM_API ssize_t ukmem_ctl_read(const char *path, char *buf, size_t size);
+UKMEM_API int ukmem_ctl_write(const char *path, const char *value);
+
+/* Give every page on this CPU's per-CPU page lists back to the buddy
+ * allocator (the kernel's drain_local_pages), then release free blocks of
+ * pageblock order and above to the OS. */
+UKMEM_API void ukmem_drain_all(void);
+
+/* ---- bare platform ---------------------------------------------------- */
+
+/*
+ * Register a region of memory for ukmem to manage (bare platform, before the
+ * first allocation or ukmem_init).  zone is an enum zone_type, nid a node
+ * number.  base and size need not be aligned: the unaligned edges are not
+ * used.  Returns 0, -EINVAL for a bad region (overlapping, too small, bad
+ * zone or node), -ENOSPC when the region table is full, -EBUSY after start,
+ * -ENOSYS on the hosted platform.
+ */
+UKMEM_API int ukmem_add_region(void *base, size_t size, int zone, int nid);
+
+/*
+ * Lock hooks for the bare platform (for example: disable interrupts, or an
+ * RTOS mutex).  Each lock is a pointer to ukmem-owned storage of one int,
+ * zero when unlocked; the hooks may use it as they wish.  Pass NULL to go
+ * back to the built-in spinlock.  trylock returns nonzero on success.
+ */
+struct ukmem_lock_hooks {
+	void (*lock)(int *word);
+	int (*trylock)(int *word);
+	void (*unlock)(int *word);
+};
+UKMEM_API int ukmem_set_lock_hooks(const struct ukmem_lock_hooks *hooks);
+
+/* Log sink for the bare platform (hosted writes to stderr). */
+UKMEM_API void ukmem_set_log_hook(void (*log)(const char *msg, size_t len));
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UKMEM_UKMEM_H */

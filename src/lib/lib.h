@@ -1,0 +1,87 @@
+/*
+ * lib.h - freestanding helpers every layer may use: string functions,
+ * number parsing in the kernel's style, a small vsnprintf and printk.
+ *
+ * Nothing here calls libc; the core must build with -ffreestanding.  The
+ * formatter knows the conversions the kernel's reports and /proc files
+ * need: %d %i %u %x %X %o %c %s %p %% with the flags '-', '0', ' ', '+',
+ * '#', a width and precision (also '*'), and the length modifiers hh, h,
+ * l, ll, z, t.  %p prints 0x followed by the hex address.
+ */
+#ifndef UKMEM_LIB_H
+#define UKMEM_LIB_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define UKMEM_HIDDEN __attribute__((visibility("hidden")))
+
+size_t ukmem_strlen(const char *s);
+int ukmem_strcmp(const char *a, const char *b);
+int ukmem_strncmp(const char *a, const char *b, size_t n);
+char *ukmem_strchr(const char *s, int c);
+/* Copies at most size-1 bytes and always terminates (size > 0); returns
+ * strlen(src). */
+size_t ukmem_strlcpy(char *dst, const char *src, size_t size);
+
+/*
+ * The kernel's memparse(): a number in any C base (0x.., 0.., decimal)
+ * followed by an optional suffix K, M, G, T, P, E (either case, powers of
+ * 1024).  *end points after what was parsed; *end == s when no digits were
+ * found.  Overflow saturates to ULLONG_MAX and sets *overflow when overflow
+ * is non-NULL.
+ */
+unsigned long long ukmem_memparse(const char *s, const char **end, bool *overflow);
+
+/* kstrtoul/kstrtoint: the whole string (one trailing newline allowed) must
+ * be a number in the given base (0 = C rules).  0 or -EINVAL / -ERANGE. */
+int ukmem_kstrtoull(const char *s, unsigned int base, unsigned long long *res);
+int ukmem_kstrtoint(const char *s, unsigned int base, int *res);
+
+int ukmem_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+int ukmem_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * An append buffer for rendering text files: each ukmem_seq_printf appends
+ * and keeps the text NUL-terminated; once full, further output is counted
+ * in len but dropped, so overflow is seen as len >= size.
+ */
+struct seq_buf {
+	char *buf;
+	size_t size;
+	size_t len;
+};
+
+void ukmem_seq_init(struct seq_buf *s, char *buf, size_t size);
+void ukmem_seq_printf(struct seq_buf *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void ukmem_seq_puts(struct seq_buf *s, const char *str);
+
+/*
+ * printk: format and hand one message to the platform's log sink.
+ * Messages longer than 1023 bytes are truncated.  Safe to call with ukmem
+ * locks held (uses only the stack).
+ */
+void ukmem_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Rate limiting as the kernel's ratelimit_state: at most burst messages
+ * per interval_ns; returns true if the caller may print.  A zeroed
+ * struct with interval_ns/burst filled is ready to use.
+ */
+struct ratelimit_state {
+	uint64_t interval_ns;
+	int burst;
+	int printed;
+	int missed;
+	uint64_t begin_ns;
+	int lock;
+};
+
+bool ukmem_ratelimit(struct ratelimit_state *rs);
+
+#endif /* UKMEM_LIB_H */

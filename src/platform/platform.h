@@ -1,0 +1,147 @@
+/*
+ * platform.h - the only door between ukmem and the operating system.
+ *
+ * Theory
+ * ------
+ * Everything above this layer (page allocator, stats, slab, ...) is
+ * freestanding C: it includes no OS or libc header and calls no libc
+ * function except the four the compiler itself may emit (memcpy, memmove,
+ * memset, memcmp).  What it needs from the world it asks for here.  Two
+ * implementations exist and exactly one is linked:
+ *
+ *   hosted.c  Linux: the "physical memory" arena is one virtual range
+ *             reserved with mmap(PROT_READ|PROT_WRITE, MAP_NORESERVE); it is
+ *             committed by first touch and released with madvise.  Locks are
+ *             futex-based, thread identity is TLS, the CPU number comes from
+ *             glibc's registered rseq area (sched_getcpu as a fallback).
+ *   bare.c    no OS: the program registers memory regions with
+ *             ukmem_add_region() and may install lock hooks; memory is never
+ *             released, there is one "CPU" and one thread unless the hooks
+ *             say otherwise.
+ *
+ * Preconditions, stated once for every function below:
+ *   - Sizes and addresses passed to the memory calls are multiples of
+ *     UKMEM_PLAT_PAGE (4096).
+ *   - None of these functions allocates memory from ukmem, so any of them
+ *     may be called with ukmem locks held.
+ *   - None of them changes errno as seen by the caller (hosted saves and
+ *     restores it around system calls).
+ *
+ * Lock order: platform locks are leaves of their own; the order among the
+ * locks that use them is written down by their owners (see page_alloc.c).
+ */
+#ifndef UKMEM_PLATFORM_H
+#define UKMEM_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define UKMEM_PLAT_PAGE 4096UL
+
+/* ---- memory ----------------------------------------------------------- */
+
+/*
+ * A region of "physical" memory for the page allocator.  zone is an
+ * enum zone_type value or -1 for "lay out by the zone options"; nid is the
+ * node it belongs to or -1 for "split by numa=fake".
+ */
+struct plat_region {
+	uintptr_t base;
+	size_t size;
+	int zone;
+	int nid;
+};
+
+/*
+ * Reserve address space of at least size bytes aligned to align (a power of
+ * two, >= UKMEM_PLAT_PAGE) without committing memory.  Hosted returns a
+ * fresh anonymous range whose contents read as zero; bare returns NULL (bare
+ * memory comes from registered regions only).
+ */
+void *ukmem_plat_reserve(size_t size, size_t align);
+
+/*
+ * Hand [addr, addr+size) back to the OS.  Afterwards the range stays
+ * reserved and reads as zero; touching it commits it again.  Returns true
+ * if the memory is now known to read as zero (hosted), false if nothing was
+ * done (bare, or madvise failed).
+ */
+bool ukmem_plat_release(void *addr, size_t size);
+
+/* Bytes of the calling process currently resident (hosted: /proc/self/statm);
+ * 0 where unknown. */
+size_t ukmem_plat_resident_bytes(void);
+
+/* Total RAM of the machine in bytes (hosted: sysinfo); 0 on bare. */
+uint64_t ukmem_plat_ram_bytes(void);
+
+/*
+ * Regions registered by the program (bare) or none (hosted, which reserves
+ * its own arena).  Returns the number of regions copied into out (at most
+ * max).
+ */
+int ukmem_plat_regions(struct plat_region *out, int max);
+
+/* ---- CPUs and threads -------------------------------------------------- */
+
+/* Number of possible CPUs: per-CPU arrays are sized by this.  >= 1. */
+int ukmem_plat_nr_cpus(void);
+
+/* The CPU the caller runs on now, in [0, ukmem_plat_nr_cpus()).  Only a
+ * hint: the caller may migrate right after. */
+int ukmem_plat_cpu(void);
+
+/*
+ * Per-thread nesting depth of ukmem entry points, the analog of the
+ * kernel's irq/preempt count.  A signal handler that calls into ukmem while
+ * its thread is already inside finds the count non-zero and must not block
+ * on a lock its own thread may hold.  Never NULL.
+ */
+int *ukmem_plat_nest(void);
+
+/* Thread id (hosted: gettid) and command name (hosted: /proc/self/comm,
+ * cached) for reports in the kernel's "in process %s" style. */
+int ukmem_plat_tid(void);
+const char *ukmem_plat_comm(void);
+
+/* ---- locks ------------------------------------------------------------- */
+
+/*
+ * A mutual-exclusion lock.  Zero-initialised storage is an unlocked lock.
+ * Hosted: three-state futex mutex with a short spin.  Bare: a test-and-set
+ * spinlock, or the hooks given to ukmem_set_lock_hooks().
+ */
+typedef struct plat_lock {
+	int word;
+} plat_lock_t;
+
+#define PLAT_LOCK_INIT { 0 }
+
+void ukmem_plat_lock(plat_lock_t *lock);
+bool ukmem_plat_trylock(plat_lock_t *lock);
+void ukmem_plat_unlock(plat_lock_t *lock);
+
+/* The boot options given from outside the program: hosted returns the
+ * UKMEM_OPTIONS environment variable (read without malloc), bare NULL. */
+const char *ukmem_plat_boot_options(void);
+
+/* ---- time, logging, backtraces ----------------------------------------- */
+
+/* Monotonic nanoseconds; 0 on bare without a clock hook. */
+uint64_t ukmem_plat_now_ns(void);
+
+/* Write one already-formatted message (no trailing NUL needed) to the log
+ * sink: hosted stderr (fd 2, or the UKMEM_LOG file), bare the hook or
+ * nothing. */
+void ukmem_plat_log(const char *msg, size_t len);
+
+/* Fill at most max return addresses of the caller's stack, skipping skip
+ * frames; returns how many were stored (0 where unsupported). */
+int ukmem_plat_backtrace(void **out, int max, int skip);
+
+/* The symbol name of a code address for reports ("func+0x1c/0x40"), written
+ * into buf; returns buf, or NULL if unknown. */
+const char *ukmem_plat_symbolize(void *addr, char *buf, size_t size);
+
+#endif /* UKMEM_PLATFORM_H */
