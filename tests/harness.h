@@ -26,7 +26,8 @@ static int harness_failed_checks;
 #define EXPECT_FALSE(x) do { if (x) HARNESS_FAIL("expected false: %s", #x); } while (0)
 
 #define HARNESS_CMP(type, fmt, a, op, b, stop) do { \
-	type _a = (type)(a), _b = (type)(b); \
+	type _a = (type)(a); \
+	type _b = (type)(b); \
 	if (!(_a op _b)) { \
 		HARNESS_FAIL("expected %s %s %s: " fmt " vs " fmt, #a, #op, #b, _a, _b); \
 		if (stop) return; \

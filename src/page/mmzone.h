@@ -30,6 +30,7 @@
 #include <ukmem/gfp.h>
 #include <ukmem/mm.h>
 
+#include "lib/list.h"
 #include "platform/platform.h"
 
 /* Per-CPU lists: orders 0..PAGE_ALLOC_COSTLY_ORDER x the three pcp types. */
@@ -60,7 +61,6 @@ enum zone_stat_item {
 #define UKMEM_ZONE_EVENT_ITEMS(X) \
 	X(PGALLOC, "pgalloc") \
 	X(PGFREE, "pgfree") \
-	X(PGALLOC_FAIL, "ukmem_pgalloc_fail") \
 	X(PGRELEASE, "ukmem_pgrelease")
 
 enum zone_event_item {
@@ -113,8 +113,12 @@ struct zone {
 	unsigned long nr_pristine_bits;
 	unsigned long nr_pristine;
 	unsigned long pristine_hint;	/* lowest bit that may be set */
+	unsigned char *pageblock_mt;	/* migratetype per pageblock */
 	unsigned long vm_stat[NR_VM_ZONE_STAT_ITEMS];	/* relaxed reads OK */
 	unsigned long events[NR_ZONE_EVENT_ITEMS];	/* under lock */
+	/* Frees that found the lock busy in a signal handler; the next holder
+	 * of the lock gives them back (the kernel's free_pages_nolock). */
+	struct llist_head deferred_free;
 };
 
 typedef struct pglist_data {
@@ -134,10 +138,14 @@ struct ukmem_mm {
 	int user_min_free_kbytes;	/* -1 unless set by option or write */
 	int watermark_scale_factor;	/* 10 = 0.1% */
 	int lowmem_reserve_ratio[MAX_NR_ZONES];
+	unsigned long max_pfn;		/* the memmap covers pfns [0, max_pfn) */
 	unsigned long totalram_pages;	/* sum of managed pages */
 	unsigned long totalreserve_pages;
+	unsigned long alloc_failures;	/* atomic: allocations that returned NULL */
+	unsigned long bad_page_reports;	/* atomic: bad frees found */
 	unsigned long reserved_pages;	/* taken at boot: memmap, pcp, bitmaps */
 	bool release_to_os;		/* hosted: give free 2 MiB+ blocks back */
+	bool lazy_memmap;		/* hosted: fresh zero memory, pristine blocks */
 	bool highmem_configured;
 	uintptr_t arena_base;
 	size_t arena_size;
@@ -165,9 +173,12 @@ static inline unsigned long zone_managed_pages(const struct zone *zone)
 	return zone->managed_pages;
 }
 
+/* Watermarks change under zone->lock (min_free_kbytes writes) and are read
+ * without it on every allocation: relaxed atomics on both sides. */
 static inline unsigned long wmark_pages(const struct zone *z, enum zone_watermarks w)
 {
-	return z->_watermark[w] + z->watermark_boost;
+	return __atomic_load_n(&z->_watermark[w], __ATOMIC_RELAXED) +
+	       __atomic_load_n(&z->watermark_boost, __ATOMIC_RELAXED);
 }
 
 #define min_wmark_pages(z)  wmark_pages((z), WMARK_MIN)

@@ -1,0 +1,184 @@
+/*
+ * internal.h - what the files of the page allocator share with each other
+ * (the kernel's mm/internal.h for this layer).  Not for other layers: they
+ * use include/ukmem/gfp.h, include/ukmem/mm.h and mmzone.h.
+ */
+#ifndef UKMEM_PAGE_INTERNAL_H
+#define UKMEM_PAGE_INTERNAL_H
+
+#include "lib/lib.h"
+#include "lib/list.h"
+#include "page/mmzone.h"
+
+/* The kernel's internal allocation flags (mm/internal.h, Linux 6.6). */
+#define ALLOC_WMARK_MIN		WMARK_MIN
+#define ALLOC_WMARK_LOW		WMARK_LOW
+#define ALLOC_WMARK_HIGH	WMARK_HIGH
+#define ALLOC_NO_WATERMARKS	0x04
+#define ALLOC_WMARK_MASK	(ALLOC_NO_WATERMARKS - 1)
+#define ALLOC_OOM		0x08
+#define ALLOC_NON_BLOCK		0x10	/* the caller cannot block */
+#define ALLOC_MIN_RESERVE	0x20	/* __GFP_HIGH: half the min reserve */
+#define ALLOC_CPUSET		0x40
+#define ALLOC_NOFRAGMENT	0x100
+#define ALLOC_KSWAPD		0x800
+#define ALLOC_RESERVES	(ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_OOM)
+
+/* Bookkeeping bits of page->ukmem_info (include/ukmem/mm.h). */
+static inline unsigned int page_alloc_order(const struct page *page)
+{
+	return (unsigned int)(page->ukmem_info & UKMEM_INFO_ORDER_MASK);
+}
+
+static inline bool page_zeroed(const struct page *page)
+{
+	return (page->ukmem_info & UKMEM_INFO_ZEROED) != 0;
+}
+
+static inline void set_page_zeroed(struct page *page, bool zeroed)
+{
+	if (zeroed)
+		page->ukmem_info |= UKMEM_INFO_ZEROED;
+	else
+		page->ukmem_info &= ~UKMEM_INFO_ZEROED;
+}
+
+static inline struct zone *page_zone(const struct page *page)
+{
+	return &NODE_DATA(page_to_nid(page))->node_zones[page_zonenum(page)];
+}
+
+static inline void __SetPageBuddy(struct page *page)
+{
+	page->page_type &= ~PG_buddy;
+}
+
+static inline void __ClearPageBuddy(struct page *page)
+{
+	page->page_type |= PG_buddy;
+}
+
+static inline unsigned int buddy_order(const struct page *page)
+{
+	return (unsigned int)page->private;
+}
+
+/* Counters changed under zone->lock; read racily elsewhere. */
+static inline void zone_stat_add_locked(struct zone *zone, enum zone_stat_item item, long delta)
+{
+	__atomic_store_n(&zone->vm_stat[item], zone->vm_stat[item] + (unsigned long)delta,
+			 __ATOMIC_RELAXED);
+}
+
+/* free_area.nr_free changes under zone->lock; the watermark check reads it
+ * without. */
+static inline void area_nr_free_add_locked(struct zone *zone, unsigned int order, long delta)
+{
+	__atomic_store_n(&zone->free_area[order].nr_free,
+			 zone->free_area[order].nr_free + (unsigned long)delta, __ATOMIC_RELAXED);
+}
+
+/* Locks that respect signal-handler reentry: a thread that is already
+ * inside ukmem (nest > 1 at this point) only tries the lock.  Returns false
+ * if the lock was not taken. */
+bool zone_lock(struct zone *zone);
+void zone_unlock(struct zone *zone);
+
+/* ---- buddy.c: free areas, split, merge, fallback, release -------------- */
+
+int get_pageblock_migratetype(const struct zone *zone, unsigned long pfn);
+void set_pageblock_migratetype(struct zone *zone, unsigned long pfn, int mt);
+
+/* Take a block of the given order and migratetype (falling back to other
+ * types as the kernel does).  zone->lock held. */
+struct page *rmqueue_locked(struct zone *zone, unsigned int order, int mt);
+
+/* Move up to count blocks of the order onto list (at its tail, in the
+ * order found); returns how many.  zone->lock held. */
+int rmqueue_bulk_locked(struct zone *zone, unsigned int order, int count,
+			struct list_head *list, int mt);
+
+/* Give one block back to the buddy allocator, merging with free buddies.
+ * zone->lock held. */
+void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pfn,
+			  unsigned int order, int mt);
+
+/* Add a block to a free list without merging (boot, and the edges of
+ * regions). zone->lock held. */
+void add_free_block_locked(struct zone *zone, struct page *page, unsigned int order,
+			   int mt, bool zeroed);
+
+/* Number of free blocks of an order and type (for pagetypeinfo and
+ * validate).  zone->lock held. */
+unsigned long count_free_blocks_locked(const struct zone *zone, unsigned int order, int mt);
+
+/* ---- memmap.c: regions, memmap, zones ---------------------------------- */
+
+/* Initialise the struct pages of [pfn, pfn + nr) for their zone. */
+void init_struct_pages(struct zone *zone, unsigned long pfn, unsigned long nr);
+
+/* Boot-time reservations (memmap and friends): present, never free. */
+bool ukmem_pfn_reserved(unsigned long pfn);
+
+/* The zone that holds a pfn, or NULL. */
+struct zone *pfn_zone(unsigned long pfn);
+
+/* Pristine (never touched) MAX_PAGE_ORDER blocks of a zone. */
+bool pristine_test(const struct zone *zone, unsigned long pfn);
+void pristine_set_locked(struct zone *zone, unsigned long pfn);
+/* Turn the lowest pristine block into an ordinary free block on the
+ * MOVABLE list of MAX_PAGE_ORDER; false if there is none. */
+bool pristine_materialize_locked(struct zone *zone);
+
+/* ---- pcp.c: per-CPU page lists ----------------------------------------- */
+
+static inline int order_to_pindex(int mt, unsigned int order)
+{
+	return (int)order * MIGRATE_PCPTYPES + mt;
+}
+
+static inline bool pcp_allowed_order(unsigned int order)
+{
+	return order <= PAGE_ALLOC_COSTLY_ORDER;
+}
+
+/* Take a page from this CPU's list (refilling it from the zone); NULL if
+ * the zone has none or the CPU slot is busy. */
+struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int mt, gfp_t gfp);
+/* Put a page on this CPU's list; false if the slot was busy (the caller
+ * then frees to the zone). */
+bool free_unref_page(struct zone *zone, struct page *page, unsigned int order, int mt);
+/* Give every page on one CPU's lists back (-1: every CPU). */
+void drain_pages(int cpu);
+void pcp_update_zone(struct zone *zone);
+
+/* ---- page_alloc.c ---------------------------------------------------- */
+
+/* A counter with one writer at a time (its lock's holder) and lock-free
+ * readers (the stats). */
+static inline void counter_add(unsigned long *counter, unsigned long n)
+{
+	__atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
+}
+
+/* Events counted under zone->lock. */
+static inline void zone_event_add_locked(struct zone *zone, enum zone_event_item item,
+					 unsigned long n)
+{
+	counter_add(&zone->events[item], n);
+}
+
+/* The watermark check (the kernel's __zone_watermark_ok). */
+bool zone_watermark_ok(struct zone *zone, unsigned int order, unsigned long mark,
+		       int highest_zoneidx, unsigned int alloc_flags, long free_pages);
+
+/* ---- report.c: the kernel's reports ----------------------------------- */
+
+void bad_page(const struct page *page, const char *reason);
+void dump_page(const struct page *page, const char *reason);
+void warn_alloc(gfp_t gfp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The flags as the kernel's %pGg prints them, into buf. */
+const char *format_gfp(gfp_t gfp, char *buf, size_t size);
+void show_free_areas(void);
+
+#endif /* UKMEM_PAGE_INTERNAL_H */

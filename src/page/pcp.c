@@ -1,0 +1,195 @@
+/*
+ * pcp.c - per-CPU page lists: the fast path of order 0..3 allocations.
+ *
+ * Theory
+ * ------
+ * Each zone has, per CPU, lists of free pages per (order <= 3, pcp
+ * migratetype), the kernel's struct per_cpu_pages.  An allocation pops from
+ * this CPU's list and refills it with `batch` blocks from the buddy
+ * allocator under one zone lock; a free pushes and, once the lists hold
+ * `high` pages, returns a batch (more on consecutive frees: free_factor).
+ * Pages on these lists are not free for the zone's counters, as in the
+ * kernel.
+ *
+ * Hot and cold: a freed page goes to the head, where the next allocation
+ * finds it while it is still in the cache; refills go to the tail in
+ * address order; __GFP_COLD takes from the tail; bulk frees give back the
+ * tail.
+ *
+ * The "CPU" is the one the thread runs on (rseq), and the lists are
+ * guarded by a per-list lock that is only ever tried, never waited for:
+ * when it is busy (another thread on the same CPU after a migration, or
+ * this thread interrupted by a signal handler that allocates) the caller
+ * goes to the zone's buddy lists instead, which is what the kernel does
+ * with pcp_spin_trylock.  Release is a plain store: there are no waiters.
+ *
+ * Lock order: pcp lock, then zone->lock (refill and bulk free).
+ */
+#include "page/internal.h"
+
+static inline bool pcp_trylock(struct per_cpu_pages *pcp)
+{
+	return __atomic_exchange_n(&pcp->lock.word, 1, __ATOMIC_ACQUIRE) == 0;
+}
+
+static inline void pcp_unlock(struct per_cpu_pages *pcp)
+{
+	__atomic_store_n(&pcp->lock.word, 0, __ATOMIC_RELEASE);
+}
+
+static inline struct per_cpu_pages *this_cpu_pcp(struct zone *zone)
+{
+	return &zone->per_cpu_pageset[ukmem_plat_cpu()];
+}
+
+static inline unsigned int pindex_to_order(int pindex)
+{
+	return (unsigned int)(pindex / MIGRATE_PCPTYPES);
+}
+
+/* Give count pages from the cold ends of the lists back to the buddy
+ * allocator, round-robin over the lists.  pcp lock held. */
+static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_pages *pcp)
+{
+	int pindex = NR_PCP_LISTS - 1;
+
+	if (count > pcp->count)
+		count = pcp->count;
+	if (count <= 0 || !zone_lock(zone))
+		return;
+	while (count > 0) {
+		struct list_head *list;
+
+		do {
+			if (++pindex > NR_PCP_LISTS - 1)
+				pindex = 0;
+			list = &pcp->lists[pindex];
+		} while (list_empty(list));
+
+		unsigned int order = pindex_to_order(pindex);
+		int nr_pages = 1 << order;
+
+		do {
+			struct page *page = list_last_entry(list, struct page, lru);
+			unsigned long pfn = page_to_pfn(page);
+
+			list_del(&page->lru);
+			count -= nr_pages;
+			pcp->count -= nr_pages;
+			free_one_page_locked(zone, page, pfn, order,
+					     get_pageblock_migratetype(zone, pfn));
+		} while (count > 0 && !list_empty(list));
+	}
+	zone_unlock(zone);
+}
+
+struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int mt, gfp_t gfp)
+{
+	struct per_cpu_pages *pcp = this_cpu_pcp(zone);
+	struct list_head *list = &pcp->lists[order_to_pindex(mt, order)];
+	struct page *page;
+
+	if (!pcp_trylock(pcp))
+		return NULL;
+	pcp->free_factor >>= 1;
+	if (__builtin_expect(list_empty(list), 0)) {
+		int batch = __atomic_load_n(&pcp->batch, __ATOMIC_RELAXED);
+		int n = 0;
+
+		/* Scale the batch to the order, but keep at least two. */
+		if (batch > 1)
+			batch = (batch >> order) > 2 ? batch >> order : 2;
+		if (zone_lock(zone)) {
+			n = rmqueue_bulk_locked(zone, order, batch, list, mt);
+			zone_unlock(zone);
+		}
+		pcp->count += n << order;
+		if (!n) {
+			pcp_unlock(pcp);
+			return NULL;
+		}
+	}
+	if (gfp & __GFP_COLD)
+		page = list_last_entry(list, struct page, lru);
+	else
+		page = list_first_entry(list, struct page, lru);
+	list_del(&page->lru);
+	pcp->count -= 1 << order;
+	counter_add(&pcp->events[EV_PGALLOC], 1UL << order);
+	pcp_unlock(pcp);
+	return page;
+}
+
+/* How many pages to give back once count >= high (the kernel's
+ * nr_pcp_free): a batch, doubled on each free without an allocation in
+ * between, leaving at least a batch on the list. */
+static int nr_pcp_free(struct per_cpu_pages *pcp, int high, bool free_high)
+{
+	int batch = __atomic_load_n(&pcp->batch, __ATOMIC_RELAXED);
+	int min_nr_free, max_nr_free;
+
+	if (free_high)
+		return pcp->count;
+	if (high < batch)
+		return 1;
+	min_nr_free = batch;
+	max_nr_free = high - batch;
+	batch <<= pcp->free_factor;
+	if (batch < max_nr_free && pcp->free_factor < PCP_BATCH_SCALE_MAX)
+		pcp->free_factor++;
+	return batch < min_nr_free ? min_nr_free : batch > max_nr_free ? max_nr_free : batch;
+}
+
+bool free_unref_page(struct zone *zone, struct page *page, unsigned int order, int mt)
+{
+	struct per_cpu_pages *pcp = this_cpu_pcp(zone);
+	bool free_high;
+	int high;
+
+	if (!pcp_trylock(pcp))
+		return false;
+	list_add(&page->lru, &pcp->lists[order_to_pindex(mt, order)]);
+	pcp->count += 1 << order;
+	counter_add(&pcp->events[EV_PGFREE], 1UL << order);
+	/* A burst of high-order frees empties the lists: such pages are
+	 * more useful merged in the buddy allocator. */
+	free_high = order && pcp->free_factor;
+	high = free_high ? 0 : __atomic_load_n(&pcp->high, __ATOMIC_RELAXED);
+	if (pcp->count >= high)
+		free_pcppages_bulk(zone, nr_pcp_free(pcp, high, free_high), pcp);
+	pcp_unlock(pcp);
+	return true;
+}
+
+static void drain_zone_cpu(struct zone *zone, int cpu)
+{
+	struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
+	int tries = 0;
+
+	/* Holders never block, so the wait is short; but the holder may be
+	 * the thread this signal handler interrupted, so do not wait for
+	 * ever: a list left alone is drained next time. */
+	while (!pcp_trylock(pcp))
+		if (++tries > 10000)
+			return;
+	free_pcppages_bulk(zone, pcp->count, pcp);
+	pcp_unlock(pcp);
+}
+
+void drain_pages(int cpu)
+{
+	for (int nid = 0; nid < ukmem_mm.nr_nodes; nid++) {
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &NODE_DATA(nid)->node_zones[z];
+
+			if (!populated_zone(zone))
+				continue;
+			if (cpu >= 0) {
+				drain_zone_cpu(zone, cpu);
+				continue;
+			}
+			for (int c = 0; c < ukmem_mm.nr_cpus; c++)
+				drain_zone_cpu(zone, c);
+		}
+	}
+}
