@@ -79,6 +79,8 @@ UKMEM_API int ukmem_add_region(void *base, size_t size, int zone, int nid);
  * RTOS mutex).  Each lock is a pointer to ukmem-owned storage of one int,
  * zero when unlocked; the hooks may use it as they wish.  Pass NULL to go
  * back to the built-in spinlock.  trylock returns nonzero on success.
+ * Returns 0, -EINVAL if only some hooks are given, -EBUSY after start,
+ * -ENOSYS on the hosted platform.
  */
 struct ukmem_lock_hooks {
 	void (*lock)(int *word);
@@ -87,7 +89,10 @@ struct ukmem_lock_hooks {
 };
 UKMEM_API int ukmem_set_lock_hooks(const struct ukmem_lock_hooks *hooks);
 
-/* Log sink for the bare platform (hosted writes to stderr). */
+/* Send ukmem's messages (reports, warnings) to log instead of the
+ * platform's sink (hosted: stderr or the file named by UKMEM_LOG; bare:
+ * nowhere).  NULL restores the sink.  log may be called with ukmem locks
+ * held: it must not allocate from ukmem. */
 UKMEM_API void ukmem_set_log_hook(void (*log)(const char *msg, size_t len));
 
 #ifdef __cplusplus

@@ -41,11 +41,8 @@
 
 /* ---- memory ----------------------------------------------------------- */
 
-/*
- * A region of "physical" memory for the page allocator.  zone is an
- * enum zone_type value or -1 for "lay out by the zone options"; nid is the
- * node it belongs to or -1 for "split by numa=fake".
- */
+/* A region of "physical" memory for the page allocator, registered by a
+ * bare program: zone is an enum zone_type value, nid its node. */
 struct plat_region {
 	uintptr_t base;
 	size_t size;
@@ -132,8 +129,8 @@ const char *ukmem_plat_boot_options(void);
 uint64_t ukmem_plat_now_ns(void);
 
 /* Write one already-formatted message (no trailing NUL needed) to the log
- * sink: hosted stderr (fd 2, or the UKMEM_LOG file), bare the hook or
- * nothing. */
+ * sink: hosted stderr (fd 2, or the UKMEM_LOG file), bare nothing.  A log
+ * hook set by the program (lib/printk.c) takes precedence on both. */
 void ukmem_plat_log(const char *msg, size_t len);
 
 /* Fill at most max return addresses of the caller's stack, skipping skip

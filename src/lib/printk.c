@@ -1,0 +1,138 @@
+/*
+ * printk.c - messages out of the core: printk, the kernel's ratelimit, and
+ * the seq_buf that /proc-style files are rendered into.
+ *
+ * printk formats on the stack and hands the text to the program's log hook
+ * (ukmem_set_log_hook), or else to the platform's log sink, in one call, so it takes no lock and allocates nothing: it is called from
+ * inside the allocator, with zone and slab locks held, when memory is
+ * short.  One message is one write, so lines from different threads do not
+ * interleave.
+ *
+ * Rate limiting follows the kernel's ___ratelimit(): a window of
+ * interval_ns starts at the first message; within it burst messages pass
+ * and the rest are counted as missed; the first call after the window
+ * reports the missed count and opens a new window.  The state is guarded
+ * by a test-and-set on rs->lock that is never waited for: a caller that
+ * finds it busy is dropped, as the kernel's trylock does, because waiting
+ * could deadlock against a signal handler on the same thread.
+ */
+#include <ukmem/ukmem.h>
+
+#include "lib/lib.h"
+#include "platform/platform.h"
+
+/* ---- printk ------------------------------------------------------------- */
+
+#define PRINTK_MAX 1024
+
+static void (*log_hook)(const char *msg, size_t len);
+
+UKMEM_API void ukmem_set_log_hook(void (*log)(const char *msg, size_t len))
+{
+	__atomic_store_n(&log_hook, log, __ATOMIC_RELEASE);
+}
+
+void ukmem_printk(const char *fmt, ...)
+{
+	char buf[PRINTK_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = ukmem_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > PRINTK_MAX - 1)
+		n = PRINTK_MAX - 1;
+	if (n <= 0)
+		return;
+	void (*hook)(const char *, size_t) = __atomic_load_n(&log_hook, __ATOMIC_ACQUIRE);
+
+	if (hook)
+		hook(buf, (size_t)n);
+	else
+		ukmem_plat_log(buf, (size_t)n);
+}
+
+/* ---- ratelimit ---------------------------------------------------------- */
+
+bool ukmem_ratelimit(struct ratelimit_state *rs)
+{
+	int missed = 0;
+	uint64_t now;
+	bool ok;
+
+	if (rs->interval_ns == 0)
+		return true;
+	if (__atomic_exchange_n(&rs->lock, 1, __ATOMIC_ACQUIRE))
+		return false;
+
+	now = ukmem_plat_now_ns();
+	if (rs->begin_ns == 0)
+		rs->begin_ns = now;
+	if (now - rs->begin_ns > rs->interval_ns) {
+		missed = rs->missed;
+		rs->missed = 0;
+		rs->begin_ns = now;
+		rs->printed = 0;
+	}
+	ok = rs->burst > 0 && rs->printed < rs->burst;
+	if (ok)
+		rs->printed++;
+	else
+		rs->missed++;
+
+	__atomic_store_n(&rs->lock, 0, __ATOMIC_RELEASE);
+	/* Unlike the kernel, the state does not know its caller's name. */
+	if (missed)
+		ukmem_printk("ukmem: %d callbacks suppressed\n", missed);
+	return ok;
+}
+
+/* ---- seq_buf ------------------------------------------------------------ */
+
+void ukmem_seq_init(struct seq_buf *s, char *buf, size_t size)
+{
+	s->buf = buf;
+	s->size = size;
+	s->len = 0;
+	if (size > 0)
+		buf[0] = '\0';
+}
+
+/* Room left for text (the NUL excluded) and where it goes; none once an
+ * append has overflowed. */
+static char *seq_tail(struct seq_buf *s, size_t *room)
+{
+	if (s->len >= s->size) {
+		*room = 0;
+		return NULL;
+	}
+	*room = s->size - s->len;
+	return s->buf + s->len;
+}
+
+void ukmem_seq_printf(struct seq_buf *s, const char *fmt, ...)
+{
+	size_t room;
+	char *tail = seq_tail(s, &room);
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = ukmem_vsnprintf(tail, room, fmt, ap);
+	va_end(ap);
+	/* A text that filled the last byte lost a character to the NUL:
+	 * len reaches size exactly then, which reads as overflow. */
+	s->len += (size_t)n;
+}
+
+void ukmem_seq_puts(struct seq_buf *s, const char *str)
+{
+	size_t room;
+	char *tail = seq_tail(s, &room);
+	size_t n = ukmem_strlen(str);
+
+	if (room > 0)
+		ukmem_strlcpy(tail, str, room);
+	s->len += n;
+}
