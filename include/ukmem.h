@@ -8,5 +8,6 @@
 #include <ukmem/types.h>
 #include <ukmem/mm.h>
 #include <ukmem/gfp.h>
+#include <ukmem/slab.h>
 
 #endif /* UKMEM_H */

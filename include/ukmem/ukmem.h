@@ -13,6 +13,10 @@
  *   zone_highmem=SIZE   size of ZONE_HIGHMEM (default 0)
  *   numa=fake=N         split memory into N nodes (1..UKMEM_MAX_NUMNODES)
  *   min_free_kbytes=N   override the computed reserve
+ *   slub_min_order=N, slub_max_order=N, slub_min_objects=N
+ *                       SLUB slab geometry (also spelled slab_*)
+ *   slab_nomerge, slab_merge
+ *                       forbid or allow cache merging (also slub_*)
  * SIZE takes the kernel's suffixes K, M, G, T (powers of 1024).
  */
 #ifndef UKMEM_UKMEM_H

@@ -6,7 +6,8 @@
  * ------
  * ukmem is started exactly once, by ukmem_init(options) or by the first
  * allocation, which reads the UKMEM_OPTIONS boot string from the platform.
- * Options are parsed completely into a staging struct before anything is
+ * Options (the page allocator's and SLUB's geometry and merging options)
+ * are parsed completely into a staging struct before anything is
  * applied, so a bad option never leaves a half-configured allocator:
  * ukmem_init() rejects the whole string with -EINVAL; a bad UKMEM_OPTIONS
  * is reported and ukmem starts with its defaults (the kernel, too,
@@ -17,6 +18,7 @@
  */
 #include "lib/lib.h"
 #include "page/mmzone.h"
+#include "slab/slab.h"
 
 #define EINVAL 22
 #define EBUSY 16
@@ -59,8 +61,45 @@ static int parse_int(const char *key, const char *val, int lo, int hi, int *out)
 	return 0;
 }
 
-static int parse_option(char *word, struct ukmem_page_options *opt)
+/* Everything the options set, staged until the whole string parsed. */
+struct boot_options {
+	struct ukmem_page_options page;
+	int slub_min_order, slub_max_order, slub_min_objects;	/* -1: unset */
+	int slab_nomerge;					/* -1: unset */
+};
+
+/* Flag words without a value. */
+static bool parse_flag(const char *word, struct boot_options *bo)
 {
+	if (!ukmem_strcmp(word, "slab_nomerge") || !ukmem_strcmp(word, "slub_nomerge")) {
+		bo->slab_nomerge = 1;
+		return true;
+	}
+	if (!ukmem_strcmp(word, "slab_merge") || !ukmem_strcmp(word, "slub_merge")) {
+		bo->slab_nomerge = 0;
+		return true;
+	}
+	return false;
+}
+
+/* slub_* and the newer slab_* spellings of the geometry options. */
+static int *slab_int_option(const char *key, struct boot_options *bo)
+{
+	if (!ukmem_strncmp(key, "slub_", 5) || !ukmem_strncmp(key, "slab_", 5)) {
+		if (!ukmem_strcmp(key + 5, "min_order"))
+			return &bo->slub_min_order;
+		if (!ukmem_strcmp(key + 5, "max_order"))
+			return &bo->slub_max_order;
+		if (!ukmem_strcmp(key + 5, "min_objects"))
+			return &bo->slub_min_objects;
+	}
+	return NULL;
+}
+
+static int parse_option(char *word, struct boot_options *bo)
+{
+	struct ukmem_page_options *opt = &bo->page;
+	int *slab_int;
 	static const struct {
 		const char *key;
 		int zone;
@@ -72,10 +111,16 @@ static int parse_option(char *word, struct ukmem_page_options *opt)
 	char *val = ukmem_strchr(word, '=');
 
 	if (!val) {
+		if (parse_flag(word, bo))
+			return 0;
 		ukmem_printk("ukmem: unknown option '%s'\n", word);
 		return -EINVAL;
 	}
 	*val++ = '\0';
+	slab_int = slab_int_option(word, bo);
+	if (slab_int)
+		return parse_int(word, val, 0, !ukmem_strcmp(word + 5, "min_objects") ?
+				 MAX_OBJS_PER_PAGE : MAX_PAGE_ORDER, slab_int);
 	if (!ukmem_strcmp(word, "mem"))
 		return parse_size(word, val, &opt->mem, false);
 	for (unsigned i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
@@ -97,15 +142,17 @@ static int parse_option(char *word, struct ukmem_page_options *opt)
 	return -EINVAL;
 }
 
-static void default_options(struct ukmem_page_options *opt)
+static void default_options(struct boot_options *bo)
 {
-	__builtin_memset(opt, 0, sizeof(*opt));
-	opt->min_free_kbytes = -1;
-	opt->release_to_os = true;
+	__builtin_memset(bo, 0, sizeof(*bo));
+	bo->page.min_free_kbytes = -1;
+	bo->page.release_to_os = true;
+	bo->slub_min_order = bo->slub_max_order = bo->slub_min_objects = -1;
+	bo->slab_nomerge = -1;
 }
 
-/* Parse the whole string into opt; 0 or -EINVAL. */
-static int parse_options(const char *options, struct ukmem_page_options *opt)
+/* Parse the whole string into bo; 0 or -EINVAL. */
+static int parse_options(const char *options, struct boot_options *opt)
 {
 	char buf[512];
 	char *p = buf;
@@ -136,10 +183,21 @@ static int parse_options(const char *options, struct ukmem_page_options *opt)
 	return ret;
 }
 
-static int start_locked(const struct ukmem_page_options *opt)
+static int start_locked(const struct boot_options *bo)
 {
-	int ret = ukmem_page_init(opt);
+	int ret;
 
+	if (bo->slub_min_order >= 0)
+		slub_min_order = (unsigned int)bo->slub_min_order;
+	if (bo->slub_max_order >= 0)
+		slub_max_order = (unsigned int)bo->slub_max_order;
+	if (slub_min_order > slub_max_order)
+		slub_max_order = slub_min_order;
+	if (bo->slub_min_objects >= 0)
+		slub_min_objects = (unsigned int)bo->slub_min_objects;
+	if (bo->slab_nomerge >= 0)
+		slab_nomerge = bo->slab_nomerge;
+	ret = ukmem_page_init(&bo->page);
 	if (ret == 0)
 		__atomic_store_n(&state, STATE_UP, __ATOMIC_RELEASE);
 	return ret;
@@ -147,7 +205,7 @@ static int start_locked(const struct ukmem_page_options *opt)
 
 int ukmem_init(const char *options)
 {
-	struct ukmem_page_options opt;
+	struct boot_options opt;
 	int ret;
 
 	if (ukmem_initialized())
@@ -165,7 +223,7 @@ int ukmem_init(const char *options)
 
 bool ukmem_ensure_init(void)
 {
-	struct ukmem_page_options opt;
+	struct boot_options opt;
 	const char *options;
 
 	if (__builtin_expect(ukmem_initialized(), 1))

@@ -6,7 +6,8 @@
  * formatter knows the conversions the kernel's reports and /proc files
  * need: %d %i %u %x %X %o %c %s %p %% with the flags '-', '0', ' ', '+',
  * '#', a width and precision (also '*'), and the length modifiers hh, h,
- * l, ll, z, t.  %p prints 0x followed by the hex address.
+ * l, ll, z, t.  %p prints the address as the kernel's %px does: all its
+ * hex digits, zero-padded, no "0x" (reports write "0x%p").
  */
 #ifndef UKMEM_LIB_H
 #define UKMEM_LIB_H

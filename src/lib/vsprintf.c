@@ -112,7 +112,9 @@ static void put_number(struct out *o, unsigned long long v, bool negative,
 		prefix[np++] = '+';
 	else if (is_signed && (sp->flags & FLAG_SPACE))
 		prefix[np++] = ' ';
-	if (conv == 'p' || ((conv == 'x' || conv == 'X') && (sp->flags & FLAG_ALT) && nonzero)) {
+	if (conv == 'p' && sp->precision < 0)	/* the kernel's %px: every digit */
+		zeros = (int)(2 * sizeof(void *)) - nd;
+	if ((conv == 'x' || conv == 'X') && (sp->flags & FLAG_ALT) && nonzero) {
 		prefix[np++] = '0';
 		prefix[np++] = conv == 'X' ? 'X' : 'x';
 	}

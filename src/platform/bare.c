@@ -195,6 +195,22 @@ const char *ukmem_plat_boot_options(void)
 	return NULL;
 }
 
+/* ---- threads -------------------------------------------------------------- */
+
+/* One thread of ukmem calls, which never exits as far as ukmem knows. */
+bool ukmem_plat_on_thread_exit(void (*fn)(void *), void *arg)
+{
+	(void)fn;
+	(void)arg;
+	return false;
+}
+
+/* With one thread there is no other thread to order against. */
+bool ukmem_plat_membarrier(void)
+{
+	return true;
+}
+
 /* ---- time, logging, backtraces ------------------------------------------ */
 
 uint64_t ukmem_plat_now_ns(void)

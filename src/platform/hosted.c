@@ -555,6 +555,65 @@ static void hosted_init(void)
 	errno = saved_errno;
 }
 
+/* ---- thread exit and membarrier ----------------------------------------- */
+
+/* One key for ukmem; its destructor runs the registered function with the
+ * thread's argument.  The key is made once, lazily (pthread_key_create
+ * does not allocate for the first keys of a process). */
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static bool exit_key_ok;
+static void (*exit_fn)(void *);
+
+static void exit_key_destructor(void *arg)
+{
+	void (*fn)(void *) = __atomic_load_n(&exit_fn, __ATOMIC_ACQUIRE);
+
+	if (fn && arg)
+		fn(arg);
+}
+
+static void exit_key_create(void)
+{
+	exit_key_ok = pthread_key_create(&exit_key, exit_key_destructor) == 0;
+}
+
+bool ukmem_plat_on_thread_exit(void (*fn)(void *), void *arg)
+{
+	int saved_errno = errno;
+	bool ok;
+
+	pthread_once(&exit_key_once, exit_key_create);
+	__atomic_store_n(&exit_fn, fn, __ATOMIC_RELEASE);
+	ok = exit_key_ok && pthread_setspecific(exit_key, arg) == 0;
+	errno = saved_errno;
+	return ok;
+}
+
+#ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED (1 << 3)
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED (1 << 4)
+#endif
+
+/* 0 unknown, 1 registered, -1 unavailable. */
+static int membarrier_state;
+
+bool ukmem_plat_membarrier(void)
+{
+	int state = __atomic_load_n(&membarrier_state, __ATOMIC_ACQUIRE);
+	int saved_errno = errno;
+
+	if (state == 0) {
+		state = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0
+			? 1 : -1;
+		__atomic_store_n(&membarrier_state, state, __ATOMIC_RELEASE);
+	}
+	if (state == 1 && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+		state = -1;
+	errno = saved_errno;
+	return state == 1;
+}
+
 /* ---- the bare platform's public API, absent here ------------------------ */
 
 UKMEM_API int ukmem_add_region(void *base, size_t size, int zone, int nid)

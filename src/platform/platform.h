@@ -97,6 +97,32 @@ int ukmem_plat_cpu(void);
  */
 int *ukmem_plat_nest(void);
 
+/*
+ * Thread-local storage for the core's per-owner pointers: real TLS when
+ * hosted (initial-exec: one instruction to reach), a plain global on bare,
+ * where there is one thread of ukmem calls.
+ */
+#ifdef UKMEM_BARE
+#define UKMEM_THREAD_LOCAL
+#else
+#define UKMEM_THREAD_LOCAL __thread __attribute__((tls_model("initial-exec")))
+#endif
+
+/* Run fn(arg) when the calling thread exits (hosted: a pthread key
+ * destructor; bare: never).  One registration per thread; registering
+ * again replaces arg.  Returns false if it cannot be arranged. */
+bool ukmem_plat_on_thread_exit(void (*fn)(void *), void *arg);
+
+/*
+ * An asymmetric memory barrier: on return, every other thread of the
+ * process has passed a full barrier (hosted: membarrier(2)
+ * PRIVATE_EXPEDITED).  Lets a rare remote operation pair with plain
+ * stores and loads on the owners' fast paths.  Returns false where it is
+ * not available (then nothing may rely on it); bare returns true (one
+ * thread).
+ */
+bool ukmem_plat_membarrier(void);
+
 /* Thread id (hosted: gettid) and command name (hosted: /proc/self/comm,
  * cached) for reports in the kernel's "in process %s" style. */
 int ukmem_plat_tid(void);

@@ -164,24 +164,26 @@ TEST(pointers)
 	void *p = &x;
 	char buf[64], want[64];
 
-	CHECK("%p", p);
-	CHECK("%20p|", p);
-	CHECK("%-20p|", p);
-	CHECK("%p", (void *)(uintptr_t)0x1000);
-	CHECK("%p", (void *)UINTPTR_MAX);
-	/* glibc prints "(nil)"; ukmem keeps the "0x" form of lib.h. */
-	EXPECT_EQ(ukmem_snprintf(buf, sizeof(buf), "%p", (void *)NULL), 3);
-	EXPECT_STREQ(buf, "0x0");
-	snprintf(want, sizeof(want), "0x%lx", (unsigned long)(uintptr_t)p);
+	/* The kernel's %px: every hex digit of the address, no prefix. */
+	snprintf(want, sizeof(want), "%0*lx", (int)(2 * sizeof(void *)), (unsigned long)(uintptr_t)p);
 	ukmem_snprintf(buf, sizeof(buf), "%p", p);
 	EXPECT_STREQ(buf, want);
+	EXPECT_EQ(ukmem_snprintf(buf, sizeof(buf), "%p", (void *)NULL), 2 * (int)sizeof(void *));
+	EXPECT_STREQ(buf, sizeof(void *) == 8 ? "0000000000000000" : "00000000");
+	ukmem_snprintf(buf, sizeof(buf), "%p", (void *)(uintptr_t)0x1000);
+	EXPECT_STREQ(buf, sizeof(void *) == 8 ? "0000000000001000" : "00001000");
+	snprintf(want, sizeof(want), "%20s|", sizeof(void *) == 8 ? "0000000000001000" : "00001000");
+	ukmem_snprintf(buf, sizeof(buf), "%20p|", (void *)(uintptr_t)0x1000);
+	EXPECT_STREQ(buf, want);
+	ukmem_snprintf(buf, sizeof(buf), "0x%p", (void *)UINTPTR_MAX);
+	EXPECT_STREQ(buf, sizeof(void *) == 8 ? "0xffffffffffffffff" : "0xffffffff");
 }
 
 TEST(mixed_line_like_a_report)
 {
 	CHECK("BUG %s (%s): %s\n", "kmalloc-64", "Not tainted", "Redzone overwritten");
-	CHECK("INFO: 0x%p-0x%p @offset=%lu. First byte 0x%x instead of 0x%x\n",
-	      (void *)0x1000, (void *)0x1007, 4096UL, 0x00, 0xbb);
+	CHECK("INFO: 0x%lx-0x%lx @offset=%lu. First byte 0x%x instead of 0x%x\n",
+	      0x1000UL, 0x1007UL, 4096UL, 0x00, 0xbb);
 	CHECK("Node %d, zone %8s %6lu %6lu %6lu\n", 0, "Normal", 1UL, 22UL, 333UL);
 	CHECK("%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u\n",
 	      "kmalloc-8k", 12UL, 16UL, 8192U, 4U, 8, 0U, 0U, 0U);

@@ -1,0 +1,478 @@
+/*
+ * kmalloc.c - the kmalloc family and the kmem_cache API entry points: size
+ * classes, the kmalloc caches of each type, large kmalloc from the page
+ * allocator, kfree of either, ksize, krealloc, bulk operations and the
+ * caller-owned sheaves.
+ *
+ * Theory
+ * ------
+ * kmalloc(size) picks a cache by size class, as SLUB does: sizes up to 192
+ * through a table (so 65..96 goes to kmalloc-96 and 129..192 to
+ * kmalloc-192), larger ones by the next power of two, up to 8 KiB
+ * (KMALLOC_MAX_CACHE_SIZE).  Above that, kmalloc_large takes a compound
+ * page of the right order; above 4 MiB (KMALLOC_MAX_SIZE) the page
+ * allocator refuses with its warning.  The GFP flags pick the cache type:
+ * __GFP_DMA the dma-kmalloc-* caches, __GFP_RECLAIMABLE kmalloc-rcl-*,
+ * __GFP_ACCOUNT kmalloc-cg-* (the caches are made as a kernel with
+ * CONFIG_MEMCG_KMEM makes them: the normal ones never merge).
+ *
+ * kfree() finds the page of the pointer: a slab page names its cache; a
+ * compound page is a large kmalloc; anything else is reported and left
+ * alone.  Every check is a report, never an abort, and never a corruption.
+ *
+ * The slab layer starts on first use (slab_ensure_init): the page
+ * allocator, then the cache of sheaves, then the kmalloc caches.
+ */
+#include "slab/slab.h"
+#include "page/internal.h"
+
+#define EINVAL 22
+#define ENOMEM 12
+
+struct kmem_cache *ukmem_kmalloc_caches[NR_KMALLOC_TYPES][KMALLOC_SHIFT_HIGH + 1];
+
+/* kmalloc_size_index[(size - 1) / 8] for sizes up to 192. */
+static const unsigned char size_index[24] = {
+	3, 4, 5, 5, 6, 6, 6, 6,
+	1, 1, 1, 1, 7, 7, 7, 7,
+	2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+static const char *const size_names[KMALLOC_SHIFT_HIGH + 1] = {
+	[1] = "96", [2] = "192", [3] = "8", [4] = "16", [5] = "32", [6] = "64", [7] = "128",
+	[8] = "256", [9] = "512", [10] = "1k", [11] = "2k", [12] = "4k", [13] = "8k",
+};
+
+static const char *const type_prefix[NR_KMALLOC_TYPES] = {
+	[KMALLOC_NORMAL] = "kmalloc-",
+	[KMALLOC_RECLAIM] = "kmalloc-rcl-",
+	[KMALLOC_DMA] = "dma-kmalloc-",
+	[KMALLOC_CGROUP] = "kmalloc-cg-",
+};
+
+static unsigned int kmalloc_sizes(unsigned int idx)
+{
+	return idx == 1 ? 96 : idx == 2 ? 192 : 1U << idx;
+}
+
+static plat_lock_t slab_init_lock = PLAT_LOCK_INIT;
+static int slab_state;	/* 0 down, 1 up */
+
+void sheaves_init(void);
+
+void kmalloc_init(void)
+{
+	static const slab_flags_t type_flags[NR_KMALLOC_TYPES] = {
+		[KMALLOC_NORMAL] = SLAB_NO_MERGE,
+		[KMALLOC_RECLAIM] = SLAB_RECLAIM_ACCOUNT,
+		[KMALLOC_DMA] = SLAB_CACHE_DMA,
+		[KMALLOC_CGROUP] = SLAB_ACCOUNT,
+	};
+
+	for (int type = 0; type < NR_KMALLOC_TYPES; type++) {
+		for (unsigned int idx = 1; idx <= KMALLOC_SHIFT_HIGH; idx++) {
+			char name[SLAB_NAME_MAX];
+			unsigned int size = kmalloc_sizes(idx);
+			unsigned int align = ARCH_KMALLOC_MINALIGN;
+
+			if (idx == 1 || idx == 2 || idx >= KMALLOC_SHIFT_LOW) {
+				ukmem_snprintf(name, sizeof(name), "%s%s", type_prefix[type],
+					       size_names[idx]);
+				/* Power-of-two sizes are aligned to their size. */
+				if (!(size & (size - 1)))
+					align = size;
+				/* usersize = size: kmalloc caches are usercopy
+				 * caches, which never merge. */
+				ukmem_kmalloc_caches[type][idx] =
+					slub_create_cache(name, size, align,
+							  SLAB_KMALLOC | type_flags[type], 0, size,
+							  NULL);
+			}
+		}
+	}
+}
+
+bool slab_ensure_init(void)
+{
+	if (__builtin_expect(__atomic_load_n(&slab_state, __ATOMIC_ACQUIRE), 1))
+		return true;
+	if (!ukmem_ensure_init())
+		return false;
+	ukmem_plat_lock(&slab_init_lock);
+	if (!slab_state) {
+		sheaves_init();
+		kmalloc_init();
+		__atomic_store_n(&slab_state, 1, __ATOMIC_RELEASE);
+	}
+	ukmem_plat_unlock(&slab_init_lock);
+	return true;
+}
+
+/* ---- kmalloc ----------------------------------------------------------------- */
+
+static struct kmem_cache *kmalloc_slab(size_t size, gfp_t gfp)
+{
+	unsigned int idx = size <= 192 ? size_index[(size - 1) / 8] :
+			   (unsigned int)ukmem_fls_long(size - 1);
+
+	return ukmem_kmalloc_caches[kmalloc_type(gfp)][idx];
+}
+
+void *ukmem_kmalloc_large(size_t size, gfp_t gfp, int node)
+{
+	struct page *page;
+	unsigned int order;
+
+	if (size > KMALLOC_MAX_SIZE) {
+		if (!(gfp & __GFP_NOWARN))
+			ukmem_printk("WARNING: kmalloc(%zu): larger than KMALLOC_MAX_SIZE (%lu)\n",
+				     size, KMALLOC_MAX_SIZE);
+		return NULL;
+	}
+	order = (unsigned int)get_order(size);
+	page = ukmem_alloc_pages((gfp & ~(__GFP_DMA32 | __GFP_HIGHMEM)) | __GFP_COMP, order, node);
+	return page ? page_address(page) : NULL;
+}
+
+void *ukmem_kmalloc(size_t size, gfp_t gfp, int node)
+{
+	struct kmem_cache *s;
+
+	if (__builtin_expect(!size, 0))
+		return ZERO_SIZE_PTR;
+	if (__builtin_expect(size > KMALLOC_MAX_CACHE_SIZE, 0))
+		return ukmem_kmalloc_large(size, gfp, node);
+	if (__builtin_expect(!slab_ensure_init(), 0))
+		return NULL;
+	s = kmalloc_slab(size, gfp);
+	return s ? slab_alloc(s, gfp, node, size) : NULL;
+}
+
+size_t ukmem_kmalloc_size_roundup(size_t size)
+{
+	if (size && size <= KMALLOC_MAX_CACHE_SIZE) {
+		unsigned int idx = size <= 192 ? size_index[(size - 1) / 8] :
+				   (unsigned int)ukmem_fls_long(size - 1);
+
+		return kmalloc_sizes(idx);
+	}
+	if (size && size <= KMALLOC_MAX_SIZE)
+		return PAGE_SIZE << get_order(size);
+	return size;
+}
+
+/* ---- kfree and ksize ----------------------------------------------------------- */
+
+/* The page of an object pointer, or NULL (reported) for a foreign one. */
+static struct page *object_page(const void *p, const char *caller)
+{
+	struct page *page = virt_to_page(p);
+
+	if (!page)
+		ukmem_printk("BUG: %s(0x%p): not a pointer ukmem returned\n", caller, p);
+	return page ? compound_head(page) : NULL;
+}
+
+static void free_large_kmalloc(struct page *head, const void *p)
+{
+	if (!PageHead(head) || page_ref_count(head) != 1 || p != page_address(head)) {
+		ukmem_printk("BUG: kfree(0x%p): not a kmalloc object (page pfn %#lx is %s)\n", p,
+			     page_to_pfn(head),
+			     page_ref_count(head) <= 0 ? "free" :
+			     !PageHead(head) ? "not a large kmalloc block" :
+			     "a large kmalloc block, but p is not its start");
+		return;
+	}
+	ukmem_free_pages(head, compound_order(head));
+}
+
+void ukmem_kfree(const void *p)
+{
+	struct page *head;
+
+	if (__builtin_expect(ZERO_OR_NULL_PTR(p), 0))
+		return;
+	head = object_page(p, "kfree");
+	if (!head)
+		return;
+	if (__builtin_expect(PageSlab(head), 1)) {
+		struct slab *slab = (struct slab *)(void *)head;
+
+		slab_free(slab->slab_cache, slab, (void *)p);
+		return;
+	}
+	free_large_kmalloc(head, p);
+}
+
+/* The usable size of a kmalloc'ed object (the kernel's slab_ksize). */
+static size_t slab_ksize(const struct kmem_cache *s)
+{
+	if (s->flags & (SLAB_RED_ZONE | SLAB_POISON))
+		return s->object_size;
+	if (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_STORE_USER))
+		return s->inuse;
+	return s->size;
+}
+
+size_t ukmem_ksize(const void *p)
+{
+	struct page *head;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return 0;
+	head = object_page(p, "ksize");
+	if (!head)
+		return 0;
+	if (PageSlab(head))
+		return slab_ksize(((struct slab *)(void *)head)->slab_cache);
+	if (!PageHead(head) || p != page_address(head)) {
+		ukmem_printk("WARNING: ksize(0x%p): not a kmalloc object\n", p);
+		return 0;
+	}
+	return PAGE_SIZE << compound_order(head);
+}
+
+void *ukmem_krealloc(const void *p, size_t new_size, gfp_t gfp)
+{
+	size_t ks = ZERO_OR_NULL_PTR(p) ? 0 : ukmem_ksize(p);
+	void *ret;
+
+	if (!new_size) {
+		ukmem_kfree(p);
+		return ZERO_SIZE_PTR;
+	}
+	if (ks >= new_size)
+		return (void *)p;
+	ret = ukmem_kmalloc(new_size, gfp, NUMA_NO_NODE);
+	if (ret && ks)
+		__builtin_memcpy(ret, p, ks);
+	if (ret && p)
+		ukmem_kfree(p);
+	return ret;
+}
+
+void ukmem_kfree_sensitive(const void *p)
+{
+	size_t ks = ukmem_ksize(p);
+
+	if (ks) {
+		volatile unsigned char *v = (volatile unsigned char *)(uintptr_t)p;
+
+		/* memzero_explicit: the compiler may not drop it. */
+		for (size_t i = 0; i < ks; i++)
+			v[i] = 0;
+	}
+	ukmem_kfree(p);
+}
+
+/* ---- kmem_cache ----------------------------------------------------------------- */
+
+#define SLAB_FLAGS_PERMITTED (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | \
+			      SLAB_KMALLOC | SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | \
+			      SLAB_CACHE_DMA32 | SLAB_STORE_USER | SLAB_RECLAIM_ACCOUNT | \
+			      SLAB_PANIC | SLAB_TYPESAFE_BY_RCU | SLAB_MEM_SPREAD | SLAB_TRACE | \
+			      SLAB_DEBUG_OBJECTS | SLAB_NOLEAKTRACE | SLAB_NO_MERGE | \
+			      SLAB_FAILSLAB | SLAB_ACCOUNT | SLAB_KASAN | SLAB_NO_USER_FLAGS | \
+			      SLAB_SKIP_KFENCE)
+
+struct kmem_cache *ukmem_kmem_cache_create(const char *name, unsigned int size,
+					   unsigned int align, slab_flags_t flags,
+					   unsigned int useroffset, unsigned int usersize,
+					   void (*ctor)(void *))
+{
+	struct kmem_cache *s = NULL;
+	int err = 0;
+
+	if (!slab_ensure_init()) {
+		err = -ENOMEM;
+	} else if (!name || size < sizeof(void *) || size > KMALLOC_MAX_SIZE) {
+		ukmem_printk("kmem_cache_create(%s) integrity check failed\n", name ? name : "(null)");
+		err = -EINVAL;
+	} else if (flags & ~SLAB_FLAGS_PERMITTED) {
+		err = -EINVAL;
+	} else if (align & (align - 1)) {
+		ukmem_printk("kmem_cache_create(%s): align %u is not a power of two\n", name, align);
+		err = -EINVAL;
+	}
+	if (!err) {
+		if ((!usersize && useroffset) || size < usersize || size - usersize < useroffset) {
+			ukmem_printk("WARNING: kmem_cache_create(%s): bad usercopy region %u+%u\n",
+				     name, useroffset, usersize);
+			usersize = useroffset = 0;
+		}
+		s = slub_create_cache(name, size, align, flags & ~SLAB_KMALLOC, useroffset, usersize,
+				      ctor);
+		if (!s)
+			err = -ENOMEM;
+	}
+	if (err) {
+		if (flags & SLAB_PANIC)
+			ukmem_printk("Kernel panic - not syncing: kmem_cache_create: Failed to create "
+				     "slab '%s'. Error %d\n", name ? name : "(null)", err);
+		else
+			ukmem_printk("kmem_cache_create(%s) failed with error %d\n",
+				     name ? name : "(null)", err);
+		return NULL;
+	}
+	return s;
+}
+
+void *ukmem_kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, int node)
+{
+	if (__builtin_expect(!s, 0))
+		return NULL;
+	return slab_alloc(s, gfp, node, s->object_size);
+}
+
+void ukmem_kmem_cache_free(struct kmem_cache *s, void *obj)
+{
+	struct page *head;
+	struct slab *slab;
+
+	if (!obj)
+		return;
+	head = object_page(obj, "kmem_cache_free");
+	if (!head)
+		return;
+	if (!PageSlab(head)) {
+		ukmem_printk("BUG: kmem_cache_free(%s, 0x%p): not a slab object\n",
+			     s ? s->name : "(null)", obj);
+		return;
+	}
+	slab = (struct slab *)(void *)head;
+	if (s && slab->slab_cache != s)
+		ukmem_printk("WARNING: %s: Wrong slab cache. %s but object is from %s\n",
+			     "cache_from_obj", s->name, slab->slab_cache->name);
+	slab_free(slab->slab_cache, slab, obj);
+}
+
+int ukmem_kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size, void **p)
+{
+	size_t i;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < size; i++) {
+		p[i] = slab_alloc(s, gfp, NUMA_NO_NODE, s->object_size);
+		if (!p[i]) {
+			/* All or nothing, as the kernel. */
+			ukmem_kmem_cache_free_bulk(s, i, p);
+			return 0;
+		}
+	}
+	return (int)size;
+}
+
+void ukmem_kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
+{
+	for (size_t i = 0; i < size; i++) {
+		if (s)
+			ukmem_kmem_cache_free(s, p[i]);
+		else
+			ukmem_kfree(p[i]);
+	}
+}
+
+/* ---- caller-owned sheaves ---------------------------------------------------------- */
+
+static struct slab_sheaf *sheaf_new(struct kmem_cache *s, gfp_t gfp, unsigned int capacity)
+{
+	struct slab_sheaf *sheaf = ukmem_kmalloc(sizeof(*sheaf) + capacity * sizeof(void *),
+						 gfp & ~__GFP_ZERO, NUMA_NO_NODE);
+
+	if (!sheaf)
+		return NULL;
+	sheaf->size = 0;
+	sheaf->capacity = capacity;
+	sheaf->cache = s;
+	return sheaf;
+}
+
+/* Fill sheaf up to size objects; false (nothing taken) if memory ran out. */
+static bool sheaf_fill(struct kmem_cache *s, gfp_t gfp, struct slab_sheaf *sheaf,
+		       unsigned int size)
+{
+	unsigned int want = size - sheaf->size;
+	unsigned int got = slub_get_objects(s, gfp, NUMA_NO_NODE, sheaf->objects + sheaf->size,
+					    want);
+
+	if (got < want) {
+		slub_put_objects(s, sheaf->objects + sheaf->size, got);
+		return false;
+	}
+	sheaf->size = size;
+	return true;
+}
+
+struct slab_sheaf *ukmem_kmem_cache_prefill_sheaf(struct kmem_cache *s, gfp_t gfp,
+						  unsigned int size)
+{
+	struct slab_sheaf *sheaf;
+	unsigned int cap;
+
+	if (!s || !slab_ensure_init())
+		return NULL;
+	cap = s->sheaf_capacity > size ? s->sheaf_capacity : size;
+	sheaf = sheaf_new(s, gfp, cap ? cap : 1);
+	if (!sheaf)
+		return NULL;
+	if (!sheaf_fill(s, gfp, sheaf, size)) {
+		ukmem_kfree(sheaf);
+		return NULL;
+	}
+	return sheaf;
+}
+
+int ukmem_kmem_cache_refill_sheaf(struct kmem_cache *s, gfp_t gfp, struct slab_sheaf **sheafp,
+				  unsigned int size)
+{
+	struct slab_sheaf *sheaf = *sheafp, *bigger;
+
+	if (!sheaf)
+		return -EINVAL;
+	if (sheaf->size >= size)
+		return 0;
+	if (size <= sheaf->capacity)
+		return sheaf_fill(s, gfp, sheaf, size) ? 0 : -ENOMEM;
+	bigger = sheaf_new(s, gfp, size);
+	if (!bigger)
+		return -ENOMEM;
+	__builtin_memcpy(bigger->objects, sheaf->objects, sheaf->size * sizeof(void *));
+	bigger->size = sheaf->size;
+	if (!sheaf_fill(s, gfp, bigger, size)) {
+		ukmem_kfree(bigger);
+		return -ENOMEM;
+	}
+	ukmem_kfree(sheaf);
+	*sheafp = bigger;
+	return 0;
+}
+
+void *ukmem_kmem_cache_alloc_from_sheaf(struct kmem_cache *s, gfp_t gfp,
+					struct slab_sheaf *sheaf)
+{
+	void *obj;
+
+	if (!sheaf || !sheaf->size)
+		return NULL;
+	obj = sheaf->objects[--sheaf->size];
+	clear_freepointer(s, obj);
+	if (gfp & __GFP_ZERO)
+		__builtin_memset(obj, 0, s->object_size);
+	return obj;
+}
+
+void ukmem_kmem_cache_return_sheaf(struct kmem_cache *s, gfp_t gfp, struct slab_sheaf *sheaf)
+{
+	(void)gfp;
+	if (!sheaf)
+		return;
+	if (sheaf->size)
+		slub_put_objects(s, sheaf->objects, sheaf->size);
+	ukmem_kfree(sheaf);
+}
+
+unsigned int ukmem_kmem_cache_sheaf_size(struct slab_sheaf *sheaf)
+{
+	return sheaf ? sheaf->size : 0;
+}

@@ -1,0 +1,298 @@
+/*
+ * slab.h - SLUB's data: caches, slabs, per-node lists, sheaves and barns.
+ * Internal to ukmem: src/slab owns these structures; src/stats reads them
+ * for /proc/slabinfo and /sys/kernel/slab.
+ *
+ * The design is Linux 7.0's: objects live in slabs (compound pages with the
+ * free objects chained through a pointer inside each free object); each
+ * owner keeps per-cache sheaves (arrays of object pointers: a main and a
+ * spare) that serve the fast paths without any lock or atomic; full and
+ * empty sheaves are exchanged with a per-node barn; sheaves are refilled
+ * from and flushed to the slabs of the node's partial list under its
+ * list_lock.  docs/design/slab-percpu.md says why sheaves and not the
+ * classic per-CPU slab.
+ *
+ * The owner of a set of sheaves is a thread (struct slub_thread): user
+ * space has no preemption control, but a thread cannot race itself except
+ * through a signal handler, which the busy flag turns away.
+ *
+ * Invariants (checked by ukmem_slab_validate()):
+ *   - slab->inuse == objects - (length of slab->freelist); objects of a slab
+ *     are either on its freelist, in some sheaf, or with a caller.
+ *   - A slab with 0 < inuse < objects is on its node's partial list; a slab
+ *     with inuse == objects is on no list; an empty slab is on the partial
+ *     list only while nr_partial <= min_partial, else given back.
+ *   - n->nr_partial == length of n->partial; n->nr_slabs and
+ *     n->total_objects count every slab of the node.
+ *   - barn: nr_full/nr_empty == lengths of its lists; a full sheaf has size
+ *     == capacity, an empty one size 0.
+ *
+ * Lock order (1 before 2): 1. slab_mutex (cache list), 2. n->list_lock or
+ * barn->lock (never both), then the page allocator's locks only after they
+ * are dropped (the page allocator is never called with a slab lock held).
+ */
+#ifndef UKMEM_SLAB_SLAB_H
+#define UKMEM_SLAB_SLAB_H
+
+#include <ukmem/slab.h>
+
+#include "lib/lib.h"
+#include "lib/list.h"
+#include "page/mmzone.h"
+#include "platform/platform.h"
+
+#define MAX_OBJS_PER_PAGE	32767
+#define MIN_PARTIAL		5
+#define MAX_PARTIAL		10
+#define SLAB_NAME_MAX		64
+#define SLAB_MAX_CACHES		1024	/* ids of live caches */
+#define CACHE_LINE_SIZE		64
+
+/* Debug flags that disable merging and per-owner sheaves. */
+#define SLAB_DEBUG_FLAGS (SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE | \
+			  SLAB_CONSISTENCY_CHECKS)
+#define SLAB_NEVER_MERGE (SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE | \
+			  SLAB_TYPESAFE_BY_RCU | SLAB_NOLEAKTRACE | SLAB_FAILSLAB | \
+			  SLAB_NO_MERGE | SLAB_KASAN)
+#define SLAB_MERGE_SAME (SLAB_RECLAIM_ACCOUNT | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_ACCOUNT)
+
+/* struct track: what SLAB_STORE_USER keeps per object (Linux 6.6 size). */
+struct track {
+	unsigned long addr;
+	unsigned int handle;
+	int cpu;
+	int pid;
+	unsigned long when;
+};
+
+/* A slab overlays the struct page of its head page, as in the kernel. */
+struct slab {
+	unsigned long __page_flags;
+	struct kmem_cache *slab_cache;
+	struct list_head slab_list;	/* node partial list */
+	void *freelist;			/* first free object, NULL if none */
+	union {
+		unsigned long counters;
+		struct {
+			unsigned int inuse : 16;
+			unsigned int objects : 15;
+			unsigned int frozen : 1;
+		};
+	};
+	unsigned int __page_type;
+	int __page_refcount;
+	unsigned long __ukmem_info;
+};
+
+_Static_assert(sizeof(struct slab) == sizeof(struct page), "struct slab overlays struct page");
+_Static_assert(__builtin_offsetof(struct slab, slab_cache) ==
+	       __builtin_offsetof(struct page, compound_head),
+	       "slab_cache must not look like a tail page");
+_Static_assert(__builtin_offsetof(struct slab, __page_refcount) ==
+	       __builtin_offsetof(struct page, _refcount), "refcount overlay");
+
+static inline struct slab *page_slab(const struct page *page)
+{
+	return (struct slab *)(void *)compound_head(page);
+}
+
+static inline struct page *slab_page(const struct slab *slab)
+{
+	return (struct page *)(void *)slab;
+}
+
+static inline void *slab_address(const struct slab *slab)
+{
+	return page_address(slab_page(slab));
+}
+
+/* A sheaf: an array of free objects of one cache.  Allocation pops from
+ * the top, free pushes; only the owner touches it. */
+struct slab_sheaf {
+	unsigned int size;
+	unsigned int capacity;
+	struct kmem_cache *cache;
+	union {
+		struct list_head barn_list;	/* in a barn */
+		int node;			/* handed to a caller: its node */
+	};
+	void *objects[];
+};
+
+/* Per node: full and empty sheaves waiting for an owner. */
+struct node_barn {
+	plat_lock_t lock;
+	struct list_head sheaves_full;
+	struct list_head sheaves_empty;
+	unsigned int nr_full;
+	unsigned int nr_empty;
+};
+
+struct kmem_cache_node {
+	plat_lock_t list_lock;
+	unsigned long nr_partial;
+	struct list_head partial;
+	unsigned long nr_slabs;		/* written under list_lock */
+	unsigned long total_objects;	/* written under list_lock */
+	struct node_barn barn;
+	/* Frees that could not take list_lock (signal handler on a thread
+	 * that holds it); the next holder finishes them. */
+	struct llist_head deferred_free;
+};
+
+/* oo: order << 16 | objects, as the kernel packs it. */
+struct kmem_cache_order_objects {
+	unsigned int x;
+};
+
+static inline unsigned int oo_order(struct kmem_cache_order_objects x)
+{
+	return x.x >> 16;
+}
+
+static inline unsigned int oo_objects(struct kmem_cache_order_objects x)
+{
+	return x.x & 0xffff;
+}
+
+struct kmem_cache {
+	/* Hot: read on every fast path. */
+	unsigned int id;		/* index into each owner's sheaves */
+	unsigned int sheaf_capacity;	/* 0: no sheaves (debug, bootstrap) */
+	unsigned int size;		/* object + metadata, the stride */
+	unsigned int object_size;	/* what the caller asked for */
+	unsigned int offset;		/* free pointer offset */
+	uint32_t reciprocal_size;	/* for object index without division */
+	unsigned long random;		/* free pointer secret */
+	slab_flags_t flags;
+	void (*ctor)(void *);
+
+	unsigned int inuse;		/* offset to metadata */
+	unsigned int align;
+	unsigned int red_left_pad;
+	unsigned int useroffset, usersize;
+	struct kmem_cache_order_objects oo;	/* preferred slab */
+	struct kmem_cache_order_objects min;	/* smallest slab that fits */
+	gfp_t allocflags;		/* added to every slab allocation */
+	unsigned long min_partial;
+	unsigned int cpu_partial;	/* the kernel's per-CPU budget in objects */
+	unsigned int cpu_partial_slabs;
+	int refcount;			/* aliases + 1; < 0: never merge */
+	bool destroyed_with_objects;	/* leaked on purpose, as the kernel does */
+	const char *name;
+	char name_buf[SLAB_NAME_MAX];
+	struct list_head list;		/* slab_caches, under slab_mutex */
+	struct kmem_cache_node node[MAX_NUMNODES];
+};
+
+/* The caches, newest last (merging searches newest first). */
+extern struct list_head slab_caches;
+extern plat_lock_t slab_mutex;
+extern int slab_nomerge;
+extern unsigned int slub_min_order, slub_max_order, slub_min_objects;
+
+/* ---- slub.c: caches and slabs ------------------------------------------- */
+
+/* Object index of p in its slab: a multiplication by the reciprocal when it
+ * is exact (offset * size < 2^32, true up to order-4 slabs), else a
+ * division. */
+static inline unsigned int obj_to_index(const struct kmem_cache *s, const struct slab *slab,
+					const void *p)
+{
+	uintptr_t off = (uintptr_t)p - (uintptr_t)slab_address(slab);
+
+	if (s->reciprocal_size)
+		return (unsigned int)(((uint64_t)off * s->reciprocal_size) >> 32);
+	return (unsigned int)(off / s->size);
+}
+
+/*
+ * A free object carries a marker in its free-pointer word: the next free
+ * object (on a slab freelist) or SHEAF_MARK (in a sheaf), encoded with the
+ * cache's secret and the word's address as SLAB_FREELIST_HARDENED does.
+ * kfree() of an object whose word decodes to SHEAF_MARK, or to a free
+ * object of the same slab, is a double free (confirmed before reporting).
+ * Allocation clears the word.
+ */
+#define SHEAF_MARK ((void *)1)
+
+static inline unsigned long freeptr_encode(const struct kmem_cache *s, const void *ptr,
+					   const void *where)
+{
+	return (unsigned long)ptr ^ s->random ^ __builtin_bswap64((uint64_t)(uintptr_t)where);
+}
+
+static inline void *get_freepointer(const struct kmem_cache *s, const void *object)
+{
+	const unsigned long *where = (const unsigned long *)(const void *)
+				     ((const char *)object + s->offset);
+
+	return (void *)(*where ^ s->random ^ __builtin_bswap64((uint64_t)(uintptr_t)where));
+}
+
+static inline void set_freepointer(const struct kmem_cache *s, void *object, void *fp)
+{
+	unsigned long *where = (unsigned long *)(void *)((char *)object + s->offset);
+
+	*where = freeptr_encode(s, fp, where);
+}
+
+static inline void clear_freepointer(const struct kmem_cache *s, void *object)
+{
+	*(unsigned long *)(void *)((char *)object + s->offset) = 0;
+}
+
+struct kmem_cache *slub_create_cache(const char *name, unsigned int size, unsigned int align,
+				     slab_flags_t flags, unsigned int useroffset,
+				     unsigned int usersize, void (*ctor)(void *));
+
+/*
+ * Take up to count objects for node (NUMA_NO_NODE: the caller's node first)
+ * from partial slabs, or new slabs, into p.  Returns how many; fewer only
+ * when memory ran out (after min objects, if min > 0, at least that many or
+ * none at all).  Takes the node's list_lock; calls the page allocator with
+ * no lock held.
+ */
+unsigned int slub_get_objects(struct kmem_cache *s, gfp_t gfp, int node, void **p,
+			      unsigned int count);
+
+/* Give objects back to their slabs (any slabs, any nodes).  Checks every
+ * object: not a slab object of s, not an object start, already free ->
+ * reported and skipped. */
+void slub_put_objects(struct kmem_cache *s, void **p, unsigned int count);
+
+/* Release the empty slabs above min_partial (all of them if all is set);
+ * returns the number of slabs given back. */
+unsigned long slub_shrink_nodes(struct kmem_cache *s, bool all);
+
+/* Counts for the stats: objects in use (total minus free on slabs),
+ * total objects, slabs, partial slabs. */
+struct slub_counts {
+	unsigned long active_objs, num_objs, num_slabs, partial_slabs;
+	unsigned long per_node_objs[MAX_NUMNODES], per_node_slabs[MAX_NUMNODES];
+};
+void slub_count(struct kmem_cache *s, struct slub_counts *c);
+
+/* The kernel's slab error report header ("BUG <cache> (Not tainted):"). */
+void slab_bug(const struct kmem_cache *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+int ukmem_slab_validate(void);
+
+/* ---- sheaf.c: per-owner sheaves, barns, the fast paths ------------------ */
+
+void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int node, size_t orig_size);
+void slab_free(struct kmem_cache *s, struct slab *slab, void *obj);
+/* Flush every owner's sheaves of s (all caches if s is NULL) and empty the
+ * barns, so that every free object is back in its slab. */
+void sheaves_flush_all(struct kmem_cache *s);
+void sheaves_cache_init(struct kmem_cache *s);
+void sheaves_cache_destroy(struct kmem_cache *s);
+
+/* ---- kmalloc.c ------------------------------------------------------------ */
+
+void kmalloc_init(void);
+/* Start the slab layer (and the page allocator) if not yet started. */
+bool slab_ensure_init(void);
+
+#endif /* UKMEM_SLAB_SLAB_H */

@@ -1,0 +1,864 @@
+/*
+ * slub.c - SLUB's caches and slabs: cache geometry, creation and merging,
+ * slabs made from and given back to the page allocator, the per-node
+ * partial lists, shrink and destroy.
+ *
+ * Theory
+ * ------
+ * A cache hands out objects of one size from slabs: compound pages of the
+ * cache's order cut into objects laid end to end from the slab's start.
+ * A free object holds the (encoded) pointer to the next free object at
+ * s->offset, inside the object: no per-object header.  The geometry is
+ * computed exactly as Linux 6.6's calculate_sizes()/calculate_order() does
+ * for this machine's CPU count, so /proc/slabinfo and /sys/kernel/slab read
+ * as on a kernel of the same machine:
+ *
+ *   size   = ALIGN(object_size, word) (+ debug metadata), ALIGN(size, align)
+ *   offset = mid-object, or after the object with a ctor, RCU or poison
+ *   order  = smallest order holding min_objects = 4 * (fls(nr_cpus) + 1)
+ *            objects with at most 1/16 (then 1/8, 1/4) of the slab wasted,
+ *            up to slub_max_order (3)
+ *
+ * Slabs with free objects (and fewer than min_partial empty ones) sit on
+ * their node's partial list; full slabs sit on no list.  Objects move
+ * between slabs and the sheaves (sheaf.c) in batches under list_lock:
+ * slub_get_objects() fills, slub_put_objects() empties, so the lock is
+ * taken once per batch, never per object on the fast path.
+ *
+ * Merging (aliasing): a new cache whose objects fit an existing cache's
+ * (same SLAB_MERGE_SAME flags, compatible alignment, less than a word of
+ * difference, no ctor, no debug flags) becomes that cache, as SLUB does.
+ *
+ * Lock order: slab_mutex, then one list_lock; the page allocator is called
+ * with neither held.
+ */
+#include "slab/slab.h"
+#include "page/internal.h"
+
+struct list_head slab_caches = { &slab_caches, &slab_caches };
+plat_lock_t slab_mutex = PLAT_LOCK_INIT;
+int slab_nomerge;
+unsigned int slub_min_order;
+unsigned int slub_max_order = PAGE_ALLOC_COSTLY_ORDER;
+unsigned int slub_min_objects;
+
+#define ALIGN(x, a) (((x) + (a) - 1) & ~((a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((a) - 1))
+
+static unsigned int fls_u(unsigned int x)
+{
+	return x ? 32 - (unsigned int)__builtin_clz(x) : 0;
+}
+
+static unsigned int ilog2_u(unsigned int x)
+{
+	return fls_u(x) - 1;
+}
+
+/* ---- reports ------------------------------------------------------------- */
+
+void slab_bug(const struct kmem_cache *s, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	ukmem_vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ukmem_printk("=============================================================================\n"
+		     "BUG %s (Not tainted): %s\n"
+		     "-----------------------------------------------------------------------------\n\n",
+		     s->name, msg);
+}
+
+static void print_slab_info(const struct slab *slab)
+{
+	ukmem_printk("Slab 0x%p objects=%u used=%u fp=0x%p flags=%#lx(slab%s|node=%d|zone=%d)\n",
+		     (const void *)slab, slab->objects, slab->inuse, slab->freelist,
+		     slab->__page_flags, PageHead(slab_page(slab)) ? "|head" : "",
+		     page_to_nid(slab_page(slab)), page_zonenum(slab_page(slab)));
+}
+
+/* ---- geometry ------------------------------------------------------------ */
+
+static unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigned int size)
+{
+	if (flags & SLAB_HWCACHE_ALIGN) {
+		unsigned int ralign = CACHE_LINE_SIZE;
+
+		while (size <= ralign / 2)
+			ralign /= 2;
+		align = align > ralign ? align : ralign;
+	}
+	if (align < 8)		/* ARCH_SLAB_MINALIGN: alignof(unsigned long long) */
+		align = 8;
+	return ALIGN(align, (unsigned int)sizeof(void *));
+}
+
+static unsigned int order_objects(unsigned int order, unsigned int size)
+{
+	return (unsigned int)((PAGE_SIZE << order) / size);
+}
+
+static unsigned int calc_slab_order(unsigned int size, unsigned int min_objects,
+				    unsigned int max_order, unsigned int fract_leftover)
+{
+	unsigned int min_order = slub_min_order;
+	unsigned int order;
+
+	if (order_objects(min_order, size) > MAX_OBJS_PER_PAGE)
+		return (unsigned int)get_order((unsigned long)size * MAX_OBJS_PER_PAGE) - 1;
+	order = (unsigned int)get_order((unsigned long)min_objects * size);
+	if (order < min_order)
+		order = min_order;
+	for (; order <= max_order; order++) {
+		unsigned long slab_size = PAGE_SIZE << order;
+
+		if (slab_size % size <= slab_size / fract_leftover)
+			break;
+	}
+	return order;
+}
+
+static int calculate_order(unsigned int size)
+{
+	unsigned int min_objects = slub_min_objects;
+	unsigned int max_objects, order;
+
+	if (!min_objects)
+		min_objects = 4 * (fls_u((unsigned int)ukmem_plat_nr_cpus()) + 1);
+	max_objects = order_objects(slub_max_order, size);
+	if (min_objects > max_objects)
+		min_objects = max_objects;
+	while (min_objects > 1) {
+		for (unsigned int fraction = 16; fraction >= 4; fraction /= 2) {
+			order = calc_slab_order(size, min_objects, slub_max_order, fraction);
+			if (order <= slub_max_order)
+				return (int)order;
+		}
+		min_objects--;
+	}
+	order = calc_slab_order(size, 1, slub_max_order, 1);
+	if (order <= slub_max_order)
+		return (int)order;
+	order = calc_slab_order(size, 1, MAX_PAGE_ORDER, 1);
+	if (order <= MAX_PAGE_ORDER)
+		return (int)order;
+	return -1;
+}
+
+static struct kmem_cache_order_objects oo_make(unsigned int order, unsigned int size)
+{
+	return (struct kmem_cache_order_objects){ (order << 16) + order_objects(order, size) };
+}
+
+/* Linux 6.6 calculate_sizes(), debug metadata included so the geometry of
+ * debug caches matches too (their checks come with the debug layer). */
+static bool calculate_sizes(struct kmem_cache *s)
+{
+	slab_flags_t flags = s->flags;
+	unsigned int size = ALIGN(s->object_size, (unsigned int)sizeof(void *));
+	bool orig_size = (flags & SLAB_STORE_USER) && (flags & SLAB_KMALLOC);
+	int order;
+
+	if ((flags & SLAB_RED_ZONE) && size == s->object_size)
+		size += sizeof(void *);
+	s->inuse = size;
+	if (orig_size || (flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || s->ctor ||
+	    ((flags & SLAB_RED_ZONE) && s->object_size < sizeof(void *))) {
+		s->offset = size;
+		size += sizeof(void *);
+	} else {
+		s->offset = ALIGN_DOWN(s->object_size / 2, (unsigned int)sizeof(void *));
+	}
+	if (flags & SLAB_STORE_USER) {
+		size += 2 * sizeof(struct track);
+		if (flags & SLAB_KMALLOC)
+			size += sizeof(unsigned int);
+	}
+	if (flags & SLAB_RED_ZONE) {
+		size += sizeof(void *);
+		s->red_left_pad = ALIGN((unsigned int)sizeof(void *), s->align);
+		size += s->red_left_pad;
+	}
+	size = ALIGN(size, s->align);
+	s->size = size;
+	order = calculate_order(size);
+	if (order < 0)
+		return false;
+	/* The reciprocal is exact while offset * size < 2^32. */
+	s->reciprocal_size = (PAGE_SIZE << order) * (uint64_t)size < (1ULL << 32) ?
+			     (uint32_t)((1ULL << 32) / size + 1) : 0;
+	s->allocflags = 0;
+	if (order)
+		s->allocflags |= __GFP_COMP;
+	if (flags & SLAB_CACHE_DMA)
+		s->allocflags |= GFP_DMA;
+	if (flags & SLAB_CACHE_DMA32)
+		s->allocflags |= GFP_DMA32;
+	if (flags & SLAB_RECLAIM_ACCOUNT)
+		s->allocflags |= __GFP_RECLAIMABLE;
+	s->oo = oo_make((unsigned int)order, size);
+	s->min = oo_make((unsigned int)get_order(size), size);
+	return oo_objects(s->oo) != 0;
+}
+
+static void set_min_partial(struct kmem_cache *s)
+{
+	unsigned long min = ilog2_u(s->size) / 2;
+
+	s->min_partial = min < MIN_PARTIAL ? MIN_PARTIAL : min > MAX_PARTIAL ? MAX_PARTIAL : min;
+}
+
+/* The kernel's set_cpu_partial(): the per-CPU budget in objects.  ukmem
+ * splits it between an owner's main and spare sheaves. */
+static void set_cpu_partial(struct kmem_cache *s)
+{
+	unsigned int nr;
+
+	if (s->flags & SLAB_DEBUG_FLAGS)
+		nr = 0;
+	else if (s->size >= PAGE_SIZE)
+		nr = 6;
+	else if (s->size >= 1024)
+		nr = 24;
+	else if (s->size >= 256)
+		nr = 52;
+	else
+		nr = 120;
+	s->cpu_partial = nr;
+	s->cpu_partial_slabs = (nr * 2 + oo_objects(s->oo) - 1) / oo_objects(s->oo);
+	s->sheaf_capacity = nr / 2;
+}
+
+static unsigned long make_random(const void *salt)
+{
+	uint64_t x = ukmem_plat_now_ns() ^ (uint64_t)(uintptr_t)salt ^ 0x9e3779b97f4a7c15ULL;
+
+	/* splitmix64: a fixed mix of time and address (not a secret against
+	 * an attacker who can read memory, as the kernel's is not either). */
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return (unsigned long)(x ^ (x >> 31));
+}
+
+/* ---- cache creation and merging ------------------------------------------ */
+
+/* The cache of struct kmem_cache, made by hand (the kernel's bootstrap). */
+static struct kmem_cache kmem_cache_boot;
+static unsigned int next_cache_id;
+static unsigned long cache_ids[SLAB_MAX_CACHES / (8 * sizeof(unsigned long))];
+
+static int alloc_cache_id(void)
+{
+	for (unsigned int i = 0; i < SLAB_MAX_CACHES; i++) {
+		unsigned int id = (next_cache_id + i) % SLAB_MAX_CACHES;
+		unsigned long bit = 1UL << (id % (8 * sizeof(unsigned long)));
+
+		if (!(cache_ids[id / (8 * sizeof(unsigned long))] & bit)) {
+			cache_ids[id / (8 * sizeof(unsigned long))] |= bit;
+			next_cache_id = id + 1;
+			return (int)id;
+		}
+	}
+	return -1;
+}
+
+static void free_cache_id(unsigned int id)
+{
+	cache_ids[id / (8 * sizeof(unsigned long))] &= ~(1UL << (id % (8 * sizeof(unsigned long))));
+}
+
+static bool slab_unmergeable(const struct kmem_cache *s)
+{
+	return slab_nomerge || (s->flags & SLAB_NEVER_MERGE) || s->ctor || s->usersize ||
+	       s->refcount < 0;
+}
+
+static struct kmem_cache *find_mergeable_locked(unsigned int size, unsigned int align,
+						slab_flags_t flags, void (*ctor)(void *))
+{
+	struct list_head *pos;
+
+	if (slab_nomerge || ctor || (flags & SLAB_NEVER_MERGE))
+		return NULL;
+	size = ALIGN(size, (unsigned int)sizeof(void *));
+	align = calculate_alignment(flags, align, size);
+	size = ALIGN(size, align);
+	for (pos = slab_caches.prev; pos != &slab_caches; pos = pos->prev) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+
+		if (slab_unmergeable(s) || s->destroyed_with_objects)
+			continue;
+		if (size > s->size)
+			continue;
+		if ((flags & SLAB_MERGE_SAME) != (s->flags & SLAB_MERGE_SAME))
+			continue;
+		if ((s->size & ~(align - 1)) != s->size)
+			continue;
+		if (s->size - size >= sizeof(void *))
+			continue;
+		return s;
+	}
+	return NULL;
+}
+
+static void init_cache_nodes(struct kmem_cache *s)
+{
+	for (int nid = 0; nid < MAX_NUMNODES; nid++) {
+		struct kmem_cache_node *n = &s->node[nid];
+
+		INIT_LIST_HEAD(&n->partial);
+		INIT_LIST_HEAD(&n->barn.sheaves_full);
+		INIT_LIST_HEAD(&n->barn.sheaves_empty);
+	}
+}
+
+/* Fill in a cache; false if no slab order can hold the objects. */
+static bool kmem_cache_open(struct kmem_cache *s, const char *name, unsigned int size,
+			    unsigned int align, slab_flags_t flags, unsigned int useroffset,
+			    unsigned int usersize, void (*ctor)(void *))
+{
+	ukmem_strlcpy(s->name_buf, name, sizeof(s->name_buf));
+	s->name = s->name_buf;
+	s->object_size = size;
+	s->flags = flags;
+	s->ctor = ctor;
+	s->useroffset = useroffset;
+	s->usersize = usersize;
+	s->align = calculate_alignment(flags, align, size);
+	s->refcount = 1;
+	s->random = make_random(s);
+	init_cache_nodes(s);
+	if (!calculate_sizes(s))
+		return false;
+	set_min_partial(s);
+	set_cpu_partial(s);
+	return true;
+}
+
+static bool slab_layer_up;
+
+/* The boot cache of struct kmem_cache: no sheaves (it is used before
+ * there is anything to keep sheaves in). */
+static void kmem_cache_boot_init(void)
+{
+	kmem_cache_open(&kmem_cache_boot, "kmem_cache", sizeof(struct kmem_cache),
+			CACHE_LINE_SIZE, SLAB_HWCACHE_ALIGN | SLAB_PANIC, 0, 0, NULL);
+	kmem_cache_boot.refcount = -1;
+	kmem_cache_boot.sheaf_capacity = 0;
+	kmem_cache_boot.id = (unsigned int)alloc_cache_id();
+	list_add_tail(&kmem_cache_boot.list, &slab_caches);
+	slab_layer_up = true;
+}
+
+struct kmem_cache *slub_create_cache(const char *name, unsigned int size, unsigned int align,
+				     slab_flags_t flags, unsigned int useroffset,
+				     unsigned int usersize, void (*ctor)(void *))
+{
+	struct kmem_cache *s;
+	void *obj;
+	int id;
+
+	ukmem_plat_lock(&slab_mutex);
+	if (!slab_layer_up)
+		kmem_cache_boot_init();
+	s = find_mergeable_locked(size, align, flags, ctor);
+	if (s && !usersize) {
+		s->refcount++;
+		if (size > s->object_size)
+			s->object_size = size;
+		if (ALIGN(size, (unsigned int)sizeof(void *)) > s->inuse)
+			s->inuse = ALIGN(size, (unsigned int)sizeof(void *));
+		ukmem_plat_unlock(&slab_mutex);
+		return s;
+	}
+	ukmem_plat_unlock(&slab_mutex);
+
+	if (slub_get_objects(&kmem_cache_boot, GFP_KERNEL, NUMA_NO_NODE, &obj, 1) != 1)
+		return NULL;
+	s = obj;
+	__builtin_memset(s, 0, sizeof(*s));
+	if (!kmem_cache_open(s, name, size, align, flags, useroffset, usersize, ctor)) {
+		slub_put_objects(&kmem_cache_boot, &obj, 1);
+		return NULL;
+	}
+	ukmem_plat_lock(&slab_mutex);
+	id = alloc_cache_id();
+	if (id < 0) {
+		ukmem_plat_unlock(&slab_mutex);
+		ukmem_printk("kmem_cache_create(%s): more than %d caches\n", name, SLAB_MAX_CACHES);
+		slub_put_objects(&kmem_cache_boot, &obj, 1);
+		return NULL;
+	}
+	s->id = (unsigned int)id;
+	sheaves_cache_init(s);
+	list_add_tail(&s->list, &slab_caches);
+	ukmem_plat_unlock(&slab_mutex);
+	return s;
+}
+
+/* ---- slabs ---------------------------------------------------------------- */
+
+static int numa_mem_id(void)
+{
+	return ukmem_mm.nr_nodes > 1 ? ukmem_plat_cpu() % ukmem_mm.nr_nodes : 0;
+}
+
+/* GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK: what new_slab() passes on. */
+#define GFP_SLAB_PASS (__GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_NOWARN | \
+		       __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | __GFP_NORETRY | __GFP_MEMALLOC | \
+		       __GFP_NOMEMALLOC | __GFP_HARDWALL | __GFP_THISNODE)
+
+/* Zone modifiers a slab cannot honour (GFP_SLAB_BUG_MASK). */
+#define GFP_SLAB_BUG_MASK (__GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK)
+
+/* Allocate and lay out a slab; no lock held. */
+static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
+{
+	struct kmem_cache_order_objects oo = s->oo;
+	gfp_t flags;
+	struct page *page;
+	struct slab *slab;
+	char *start, *p;
+	unsigned int nr;
+
+	if (gfp & GFP_SLAB_BUG_MASK) {
+		char a[160], b[160];
+		gfp_t fixed = gfp & ~GFP_SLAB_BUG_MASK;
+
+		ukmem_printk("Unexpected gfp: %#x (%s). Fixing up to gfp: %#x (%s). Fix your code!\n",
+			     gfp & GFP_SLAB_BUG_MASK, format_gfp(gfp & GFP_SLAB_BUG_MASK, a, sizeof(a)),
+			     fixed, format_gfp(fixed, b, sizeof(b)));
+		gfp = fixed;
+	}
+	flags = (gfp & GFP_SLAB_PASS) | s->allocflags;
+	/* First the preferred order without effort, then the smallest. */
+	page = ukmem_alloc_pages((flags | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL,
+				 oo_order(oo), node);
+	if (!page && oo_order(oo) != oo_order(s->min)) {
+		oo = s->min;
+		flags = (gfp & GFP_SLAB_PASS) | s->allocflags;
+		if (!oo_order(oo))
+			flags &= ~__GFP_COMP;
+		page = ukmem_alloc_pages(flags, oo_order(oo), node);
+	}
+	if (!page) {
+		if (!(gfp & __GFP_NOWARN)) {
+			char buf[160];
+
+			ukmem_printk("SLUB: Unable to allocate memory on node %d, gfp=%#x(%s)\n",
+				     node, gfp, format_gfp(gfp, buf, sizeof(buf)));
+			ukmem_printk("  cache: %s, object size: %u, buffer size: %u, default order: "
+				     "%u, min order: %u\n", s->name, s->object_size, s->size,
+				     oo_order(s->oo), oo_order(s->min));
+		}
+		return NULL;
+	}
+	slab = (struct slab *)(void *)page;
+	nr = oo_objects(oo);
+	page->flags |= 1UL << PG_slab;
+	slab->slab_cache = s;
+	slab->inuse = 0;
+	slab->objects = nr;
+	slab->frozen = 0;
+	start = page_address(page);
+	/* Objects chained in address order; the constructor runs once per
+	 * object, here, never on reuse. */
+	for (unsigned int i = 0; i < nr; i++) {
+		p = start + (size_t)i * s->size;
+		if (s->ctor)
+			s->ctor(p);
+		set_freepointer(s, p, i + 1 < nr ? start + (size_t)(i + 1) * s->size : NULL);
+	}
+	slab->freelist = start;
+	return slab;
+}
+
+static void discard_slab(struct kmem_cache *s, struct slab *slab)
+{
+	struct page *page = slab_page(slab);
+	unsigned int order = page_alloc_order(page) - 1;
+
+	page->flags &= ~(1UL << PG_slab);
+	slab->slab_cache = NULL;
+	slab->freelist = NULL;
+	slab->counters = 0;
+	INIT_LIST_HEAD(&slab->slab_list);
+	slab->slab_list.next = NULL;
+	slab->slab_list.prev = NULL;
+	ukmem_free_pages(page, order);
+}
+
+static struct kmem_cache_node *slab_node(struct kmem_cache *s, struct slab *slab)
+{
+	return &s->node[page_to_nid(slab_page(slab))];
+}
+
+static bool list_lock(struct kmem_cache_node *n)
+{
+	int *nest = ukmem_plat_nest();
+	int outer = (*nest)++;
+
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (outer > 0) {
+		if (!ukmem_plat_trylock(&n->list_lock)) {
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			(*nest)--;
+			return false;
+		}
+	} else {
+		ukmem_plat_lock(&n->list_lock);
+	}
+	return true;
+}
+
+static void list_unlock(struct kmem_cache_node *n)
+{
+	ukmem_plat_unlock(&n->list_lock);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	(*ukmem_plat_nest())--;
+}
+
+static void add_partial_locked(struct kmem_cache_node *n, struct slab *slab, bool tail)
+{
+	if (tail)
+		list_add_tail(&slab->slab_list, &n->partial);
+	else
+		list_add(&slab->slab_list, &n->partial);
+	n->nr_partial++;
+}
+
+static void remove_partial_locked(struct kmem_cache_node *n, struct slab *slab)
+{
+	list_del(&slab->slab_list);
+	n->nr_partial--;
+}
+
+/* Take up to count objects off one slab's freelist.  list_lock held. */
+static unsigned int take_from_slab_locked(struct kmem_cache *s, struct slab *slab, void **p,
+					  unsigned int count)
+{
+	unsigned int i = 0;
+
+	while (i < count && slab->freelist) {
+		void *obj = slab->freelist;
+
+		slab->freelist = get_freepointer(s, obj);
+		p[i++] = obj;
+	}
+	slab->inuse += i;
+	return i;
+}
+
+unsigned int slub_get_objects(struct kmem_cache *s, gfp_t gfp, int node, void **p,
+			      unsigned int count)
+{
+	int nid = node == NUMA_NO_NODE ? numa_mem_id() : node;
+	unsigned int got = 0;
+
+	if (nid < 0 || nid >= ukmem_mm.nr_nodes)
+		return 0;
+	while (got < count) {
+		struct kmem_cache_node *n = &s->node[nid];
+		struct slab *slab;
+
+		if (!list_lock(n))
+			break;
+		while (got < count && !list_empty(&n->partial)) {
+			slab = list_first_entry(&n->partial, struct slab, slab_list);
+			got += take_from_slab_locked(s, slab, p + got, count - got);
+			if (!slab->freelist)
+				remove_partial_locked(n, slab);
+		}
+		list_unlock(n);
+		if (got == count)
+			break;
+
+		slab = new_slab(s, gfp, node);
+		if (!slab)
+			break;
+		n = slab_node(s, slab);
+		if (!list_lock(n)) {
+			discard_slab(s, slab);
+			break;
+		}
+		n->nr_slabs++;
+		n->total_objects += slab->objects;
+		got += take_from_slab_locked(s, slab, p + got, count - got);
+		if (slab->freelist)
+			add_partial_locked(n, slab, false);
+		list_unlock(n);
+		/* A slab from another node (fallback) serves this call only. */
+		if (page_to_nid(slab_page(slab)) != nid && node == NUMA_NO_NODE)
+			nid = page_to_nid(slab_page(slab));
+	}
+	for (unsigned int i = 0; i < got; i++)
+		clear_freepointer(s, p[i]);
+	return got;
+}
+
+/* Is obj on the slab's freelist?  list_lock held; O(objects). */
+static bool on_freelist_locked(struct kmem_cache *s, struct slab *slab, const void *obj)
+{
+	unsigned int steps = 0;
+
+	for (void *fp = slab->freelist; fp && steps <= slab->objects; fp = get_freepointer(s, fp),
+	     steps++)
+		if (fp == obj)
+			return true;
+	return false;
+}
+
+/*
+ * Check that obj is an object of s: reported and false if not.  slab is
+ * the slab the page says it belongs to (or NULL when the page is not a
+ * slab page).
+ */
+static bool check_object_pointer(struct kmem_cache *s, struct slab *slab, const void *obj)
+{
+	uintptr_t base, off;
+
+	if (!slab) {
+		slab_bug(s, "Freeing object 0x%p that is not a slab object", obj);
+		return false;
+	}
+	if (slab->slab_cache != s) {
+		ukmem_printk("%s: Wrong slab cache. %s but object is from %s\n", "cache_from_obj",
+			     s->name, slab->slab_cache ? slab->slab_cache->name : "(none)");
+		return false;
+	}
+	base = (uintptr_t)slab_address(slab);
+	off = (uintptr_t)obj - base;
+	if ((uintptr_t)obj < base || off >= (uintptr_t)slab->objects * s->size ||
+	    off != (uintptr_t)obj_to_index(s, slab, obj) * s->size) {
+		slab_bug(s, "Invalid object pointer 0x%p", obj);
+		print_slab_info(slab);
+		ukmem_printk("FIX %s: Object at 0x%p not freed\n", s->name, obj);
+		return false;
+	}
+	return true;
+}
+
+static void report_double_free(struct kmem_cache *s, struct slab *slab, const void *obj)
+{
+	slab_bug(s, "Object already free");
+	print_slab_info(slab);
+	ukmem_printk("Object 0x%p @offset=%lu\n", obj,
+		     (unsigned long)((uintptr_t)obj - (uintptr_t)slab_address(slab)));
+	ukmem_printk("FIX %s: Object at 0x%p not freed\n", s->name, obj);
+}
+
+void slub_put_objects(struct kmem_cache *s, void **p, unsigned int count)
+{
+	struct slab *to_discard = NULL;
+
+	for (unsigned int i = 0; i < count; i++) {
+		void *obj = p[i];
+		struct page *page = virt_to_page(obj);
+		struct slab *slab = page && PageSlab(compound_head(page)) ? page_slab(page) : NULL;
+		struct kmem_cache_node *n;
+
+		if (!check_object_pointer(s, slab, obj))
+			continue;
+		n = slab_node(s, slab);
+		if (!list_lock(n)) {
+			/* A signal handler interrupted this thread inside
+			 * list_lock: leave the object for the next holder. */
+			llist_add((struct llist_node *)obj, &n->deferred_free);
+			continue;
+		}
+		if (slab->inuse == 0 || on_freelist_locked(s, slab, obj)) {
+			list_unlock(n);
+			report_double_free(s, slab, obj);
+			continue;
+		}
+		set_freepointer(s, obj, slab->freelist);
+		slab->freelist = obj;
+		if (slab->inuse-- == slab->objects)
+			add_partial_locked(n, slab, true);	/* was full */
+		if (slab->inuse == 0 && n->nr_partial > s->min_partial) {
+			remove_partial_locked(n, slab);
+			n->nr_slabs--;
+			n->total_objects -= slab->objects;
+			/* Chain through slab_list.next; freed after unlock. */
+			slab->slab_list.next = (struct list_head *)(void *)to_discard;
+			to_discard = slab;
+		}
+		list_unlock(n);
+	}
+	while (to_discard) {
+		struct slab *next = (struct slab *)(void *)to_discard->slab_list.next;
+
+		discard_slab(s, to_discard);
+		to_discard = next;
+	}
+}
+
+/* Objects a signal handler could not free (list_lock busy) are finished
+ * here, by whoever shrinks the cache next. */
+static void free_deferred(struct kmem_cache *s)
+{
+	for (int nid = 0; nid < ukmem_mm.nr_nodes; nid++) {
+		struct llist_node *node = llist_del_all(&s->node[nid].deferred_free);
+
+		while (node) {
+			struct llist_node *next = node->next;
+			void *obj = node;
+
+			slub_put_objects(s, &obj, 1);
+			node = next;
+		}
+	}
+}
+
+unsigned long slub_shrink_nodes(struct kmem_cache *s, bool all)
+{
+	unsigned long freed = 0;
+
+	free_deferred(s);
+	for (int nid = 0; nid < ukmem_mm.nr_nodes; nid++) {
+		struct kmem_cache_node *n = &s->node[nid];
+		struct slab *to_discard = NULL;
+		struct list_head *pos, *next;
+
+		ukmem_plat_lock(&n->list_lock);
+		for (pos = n->partial.next; pos != &n->partial; pos = next) {
+			struct slab *slab = list_entry(pos, struct slab, slab_list);
+
+			next = pos->next;
+			if (slab->inuse || (!all && n->nr_partial <= s->min_partial))
+				continue;
+			remove_partial_locked(n, slab);
+			n->nr_slabs--;
+			n->total_objects -= slab->objects;
+			slab->slab_list.next = (struct list_head *)(void *)to_discard;
+			to_discard = slab;
+		}
+		ukmem_plat_unlock(&n->list_lock);
+		while (to_discard) {
+			struct slab *nx = (struct slab *)(void *)to_discard->slab_list.next;
+
+			discard_slab(s, to_discard);
+			to_discard = nx;
+			freed++;
+		}
+	}
+	return freed;
+}
+
+void slub_count(struct kmem_cache *s, struct slub_counts *c)
+{
+	__builtin_memset(c, 0, sizeof(*c));
+	for (int nid = 0; nid < ukmem_mm.nr_nodes; nid++) {
+		struct kmem_cache_node *n = &s->node[nid];
+		unsigned long free = 0;
+		struct list_head *pos;
+
+		ukmem_plat_lock(&n->list_lock);
+		list_for_each(pos, &n->partial) {
+			struct slab *slab = list_entry(pos, struct slab, slab_list);
+
+			free += slab->objects - slab->inuse;
+		}
+		c->num_objs += n->total_objects;
+		c->active_objs += n->total_objects - free;
+		c->num_slabs += n->nr_slabs;
+		c->partial_slabs += n->nr_partial;
+		c->per_node_objs[nid] = n->total_objects - free;
+		c->per_node_slabs[nid] = n->nr_slabs;
+		ukmem_plat_unlock(&n->list_lock);
+	}
+}
+
+/* ---- shrink and destroy ----------------------------------------------------- */
+
+int ukmem_kmem_cache_shrink(struct kmem_cache *s)
+{
+	int left = 0;
+
+	if (!s)
+		return 0;
+	sheaves_flush_all(s);
+	slub_shrink_nodes(s, true);
+	for (int nid = 0; nid < ukmem_mm.nr_nodes; nid++)
+		if (__atomic_load_n(&s->node[nid].nr_slabs, __ATOMIC_RELAXED))
+			left = 1;
+	return left;
+}
+
+/* List the objects still allocated in a slab (the kernel's
+ * list_slab_objects()).  list_lock held. */
+static void list_slab_objects_locked(struct kmem_cache *s, struct slab *slab)
+{
+	char *addr = slab_address(slab);
+	unsigned int shown = 0;
+
+	slab_bug(s, "Objects remaining in %s on __kmem_cache_shutdown()", s->name);
+	print_slab_info(slab);
+	for (unsigned int i = 0; i < slab->objects && shown < 16; i++) {
+		char *p = addr + (size_t)i * s->size;
+
+		if (!on_freelist_locked(s, slab, p)) {
+			ukmem_printk("Object 0x%p @offset=%lu\n", (void *)p,
+				     (unsigned long)(p - addr));
+			shown++;
+		}
+	}
+}
+
+void ukmem_kmem_cache_destroy(struct kmem_cache *s)
+{
+	bool busy = false;
+
+	if (!s || s == &kmem_cache_boot)
+		return;
+	ukmem_plat_lock(&slab_mutex);
+	if (s->refcount > 1 || s->destroyed_with_objects) {
+		if (!s->destroyed_with_objects)
+			s->refcount--;
+		ukmem_plat_unlock(&slab_mutex);
+		return;
+	}
+	ukmem_plat_unlock(&slab_mutex);
+
+	sheaves_flush_all(s);
+	slub_shrink_nodes(s, true);
+	/* Slabs left hold objects that were never freed: report them.  Full
+	 * slabs are on no list, so walk the partial lists and count the rest. */
+	for (int nid = 0; nid < ukmem_mm.nr_nodes; nid++) {
+		struct kmem_cache_node *n = &s->node[nid];
+		struct list_head *pos;
+
+		ukmem_plat_lock(&n->list_lock);
+		if (n->nr_slabs)
+			busy = true;
+		list_for_each(pos, &n->partial)
+			list_slab_objects_locked(s, list_entry(pos, struct slab, slab_list));
+		if (n->nr_slabs > n->nr_partial)
+			ukmem_printk("%s: %lu full slabs remain on node %d\n", s->name,
+				     n->nr_slabs - n->nr_partial, nid);
+		ukmem_plat_unlock(&n->list_lock);
+	}
+	ukmem_plat_lock(&slab_mutex);
+	if (busy) {
+		/* As the kernel: warn and leave the cache in place. */
+		s->destroyed_with_objects = true;
+		ukmem_plat_unlock(&slab_mutex);
+		ukmem_printk("WARNING: kmem_cache_destroy %s: Slab cache still has objects when "
+			     "called from %p\n", s->name, __builtin_return_address(0));
+		return;
+	}
+	list_del(&s->list);
+	free_cache_id(s->id);
+	ukmem_plat_unlock(&slab_mutex);
+	sheaves_cache_destroy(s);
+	void *obj = s;
+
+	slub_put_objects(&kmem_cache_boot, &obj, 1);
+}
+
+unsigned int ukmem_kmem_cache_size(struct kmem_cache *s)
+{
+	return s ? s->object_size : 0;
+}
