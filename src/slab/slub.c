@@ -862,3 +862,71 @@ unsigned int ukmem_kmem_cache_size(struct kmem_cache *s)
 {
 	return s ? s->object_size : 0;
 }
+
+/* ---- validation --------------------------------------------------------------- */
+
+static int validate_report(const struct kmem_cache *s, const char *what, unsigned long a,
+			   unsigned long b)
+{
+	ukmem_printk("ukmem: slab validate: %s: %s (%lu vs %lu)\n", s->name, what, a, b);
+	return 1;
+}
+
+/* Walk one cache's partial lists and check the invariants of slab.h. */
+static int validate_cache(struct kmem_cache *s)
+{
+	int bad = 0;
+
+	for (int nid = 0; nid < MAX_NUMNODES; nid++) {
+		struct kmem_cache_node *n = &s->node[nid];
+		unsigned long nr_partial = 0;
+		struct list_head *pos;
+
+		ukmem_plat_lock(&n->list_lock);
+		list_for_each(pos, &n->partial) {
+			struct slab *slab = list_entry(pos, struct slab, slab_list);
+			unsigned int free = 0;
+
+			nr_partial++;
+			if (slab->slab_cache != s || !PageSlab(slab_page(slab)))
+				bad += validate_report(s, "foreign slab on the partial list", 0, 0);
+			for (void *fp = slab->freelist; fp && free <= slab->objects;
+			     fp = get_freepointer(s, fp)) {
+				uintptr_t off = (uintptr_t)fp - (uintptr_t)slab_address(slab);
+
+				if (off >= (uintptr_t)slab->objects * s->size || off % s->size) {
+					bad += validate_report(s, "freelist points outside the slab",
+							       off, (unsigned long)slab->objects *
+							       s->size);
+					break;
+				}
+				free++;
+			}
+			if (free + slab->inuse != slab->objects)
+				bad += validate_report(s, "free + inuse != objects", free + slab->inuse,
+						       slab->objects);
+			if (!free)
+				bad += validate_report(s, "full slab on the partial list", 0, 1);
+		}
+		if (nr_partial != n->nr_partial)
+			bad += validate_report(s, "nr_partial differs from the list", n->nr_partial,
+					       nr_partial);
+		if (n->nr_partial > n->nr_slabs)
+			bad += validate_report(s, "more partial slabs than slabs", n->nr_partial,
+					       n->nr_slabs);
+		ukmem_plat_unlock(&n->list_lock);
+	}
+	return bad;
+}
+
+int ukmem_slab_validate(void)
+{
+	struct list_head *pos;
+	int bad = 0;
+
+	ukmem_plat_lock(&slab_mutex);
+	list_for_each(pos, &slab_caches)
+		bad += validate_cache(list_entry(pos, struct kmem_cache, list));
+	ukmem_plat_unlock(&slab_mutex);
+	return bad;
+}
