@@ -61,10 +61,20 @@ UKMEM_API bool ukmem_initialized(void);
 UKMEM_API ssize_t ukmem_ctl_read(const char *path, char *buf, size_t size);
 UKMEM_API int ukmem_ctl_write(const char *path, const char *value);
 
-/* Give every page on this CPU's per-CPU page lists back to the buddy
- * allocator (the kernel's drain_local_pages), then release free blocks of
- * pageblock order and above to the OS. */
+/* Give every page on every CPU's per-CPU page lists back to the buddy
+ * allocator (the kernel's drain_all_pages); free blocks of pageblock order
+ * and above that this forms go back to the OS. */
 UKMEM_API void ukmem_drain_all(void);
+
+/*
+ * fork() support for programs that fork while other threads allocate (the
+ * malloc front registers these with pthread_atfork): prepare takes every
+ * ukmem lock in lock order, parent and child release them, so the child
+ * starts with consistent, unlocked allocator state.
+ */
+UKMEM_API void ukmem_fork_prepare(void);
+UKMEM_API void ukmem_fork_parent(void);
+UKMEM_API void ukmem_fork_child(void);
 
 /* ---- bare platform ---------------------------------------------------- */
 

@@ -240,3 +240,37 @@ bool ukmem_ensure_init(void)
 	ukmem_plat_unlock(&init_lock);
 	return ukmem_initialized();
 }
+
+/*
+ * fork(): the child has one thread; any lock another thread held at the
+ * fork would stay locked for ever, and the structure it guarded could be
+ * half updated.  So prepare takes every lock, in the documented order
+ * (init, slab, page), and both sides release them.
+ */
+void ukmem_fork_prepare(void)
+{
+	ukmem_plat_lock(&init_lock);
+	if (!ukmem_initialized())
+		return;
+	ukmem_slab_lock_all();
+	ukmem_page_lock_all();
+}
+
+static void fork_release(void)
+{
+	if (ukmem_initialized()) {
+		ukmem_page_unlock_all();
+		ukmem_slab_unlock_all();
+	}
+	ukmem_plat_unlock(&init_lock);
+}
+
+void ukmem_fork_parent(void)
+{
+	fork_release();
+}
+
+void ukmem_fork_child(void)
+{
+	fork_release();
+}

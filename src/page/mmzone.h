@@ -208,6 +208,10 @@ int ukmem_calculate_min_free_kbytes(void);
  * of violations found (each one logged).  Takes every lock. */
 int ukmem_page_validate(void);
 
+/* fork(): take and release every page allocator lock. */
+void ukmem_page_lock_all(void);
+void ukmem_page_unlock_all(void);
+
 /* Start the page allocator from parsed options (init/). */
 struct ukmem_page_options {
 	unsigned long long mem;		/* bytes, 0 = RAM */

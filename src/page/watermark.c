@@ -125,7 +125,7 @@ static int zone_highsize(const struct zone *zone, int batch)
 
 void pcp_update_zone(struct zone *zone)
 {
-	int batch = zone_batchsize(zone);
+	int batch = zone_batchsize(zone) > 1 ? zone_batchsize(zone) : 1;	/* 6.6: max(1, ...) */
 	int high = zone_highsize(zone, batch);
 
 	for (int cpu = 0; cpu < ukmem_mm.nr_cpus; cpu++) {

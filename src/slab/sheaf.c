@@ -653,3 +653,13 @@ void sheaves_init(void)
 	if (sheaf_cache)
 		sheaf_cache->sheaf_capacity = 0;
 }
+
+/* fork(): owners_lock comes after slab_mutex and before the list locks. */
+void sheaves_lock_owners(bool lock);
+void sheaves_lock_owners(bool lock)
+{
+	if (lock)
+		ukmem_plat_lock(&owners_lock);
+	else
+		ukmem_plat_unlock(&owners_lock);
+}

@@ -279,6 +279,11 @@ void slab_bug(const struct kmem_cache *s, const char *fmt, ...)
 
 int ukmem_slab_validate(void);
 
+/* fork(): take and release every slab lock (slab_mutex, owners_lock, each
+ * cache's list_locks and barn locks), in lock order. */
+void ukmem_slab_lock_all(void);
+void ukmem_slab_unlock_all(void);
+
 /* ---- sheaf.c: per-owner sheaves, barns, the fast paths ------------------ */
 
 void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int node, size_t orig_size);

@@ -930,3 +930,39 @@ int ukmem_slab_validate(void)
 	ukmem_plat_unlock(&slab_mutex);
 	return bad;
 }
+
+/* ---- fork ----------------------------------------------------------------------- */
+
+void sheaves_lock_owners(bool lock);
+
+void ukmem_slab_lock_all(void)
+{
+	struct list_head *pos;
+
+	ukmem_plat_lock(&slab_mutex);
+	sheaves_lock_owners(true);
+	list_for_each(pos, &slab_caches) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+
+		for (int nid = 0; nid < MAX_NUMNODES; nid++) {
+			ukmem_plat_lock(&s->node[nid].list_lock);
+			ukmem_plat_lock(&s->node[nid].barn.lock);
+		}
+	}
+}
+
+void ukmem_slab_unlock_all(void)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &slab_caches) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+
+		for (int nid = 0; nid < MAX_NUMNODES; nid++) {
+			ukmem_plat_unlock(&s->node[nid].barn.lock);
+			ukmem_plat_unlock(&s->node[nid].list_lock);
+		}
+	}
+	sheaves_lock_owners(false);
+	ukmem_plat_unlock(&slab_mutex);
+}

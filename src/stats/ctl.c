@@ -1,0 +1,187 @@
+/*
+ * ctl.c - the control files: ukmem_ctl_read() and ukmem_ctl_write() and
+ * the one table that maps a kernel path to its renderer and its store.
+ *
+ * Theory
+ * ------
+ * The kernel's /proc and /proc/sys files are, for a library, a pair of
+ * calls on a path.  Each row of ctl_files names a path, a show function
+ * that renders the whole file into a seq_buf, and a store function that
+ * parses and applies a written value (NULL: the file is read-only).  A
+ * layer that adds a file (slab adds /proc/slabinfo) adds a row.
+ *
+ * Read renders into the caller's buffer directly: the seq_buf counts the
+ * full length even when the text does not fit, so a short buffer gets the
+ * truncated, NUL-terminated text and -ENOSPC.  A file is rendered in one
+ * pass, zone by zone under each zone's lock, so a read is consistent per
+ * zone, as in the kernel, not across zones.
+ *
+ * Write parses completely before it applies (a value that does not parse
+ * changes nothing), and stores are serialised by ctl_lock: the kernel's
+ * sysctl handlers for these files likewise recompute the watermarks under
+ * one lock.  A write from a thread that is already inside ukmem (a signal
+ * handler that interrupted it) returns -EAGAIN: the store takes every zone
+ * lock, and its own thread may hold one.
+ *
+ * Reads take each zone's lock with zone_lock, which only tries when the
+ * thread is already inside ukmem (a signal handler that interrupted an
+ * allocation): such a read that finds a zone lock busy returns -EAGAIN
+ * rather than wait for its own thread.
+ *
+ * Differences from the kernel: there is no file position (a read returns
+ * the whole file), and the errors a file system adds (EFAULT, EPERM for
+ * the root-only pagetypeinfo) have no meaning here.
+ *
+ * This file also holds what the renderers share: the zone walk, the page
+ * layer's counter names by item, and the global sum of a zone counter.
+ *
+ * Lock order: ctl_lock, then each zone->lock (taken by the stores through
+ * ukmem_setup_per_zone_wmarks).
+ */
+#include "stats/stats.h"
+
+struct ctl_file {
+	const char *path;
+	int (*show)(struct seq_buf *s);
+	int (*store)(const char *value);	/* NULL: read-only */
+};
+
+static const struct ctl_file ctl_files[] = {
+	{ "/proc/buddyinfo", stats_buddyinfo_show, NULL },
+	{ "/proc/pagetypeinfo", stats_pagetypeinfo_show, NULL },
+	{ "/proc/zoneinfo", stats_zoneinfo_show, NULL },
+	{ "/proc/meminfo", stats_meminfo_show, NULL },
+	{ "/proc/vmstat", stats_vmstat_show, NULL },
+	{ "/proc/sys/vm/min_free_kbytes", stats_min_free_kbytes_show,
+	  stats_min_free_kbytes_store },
+	{ "/proc/sys/vm/watermark_scale_factor", stats_watermark_scale_factor_show,
+	  stats_watermark_scale_factor_store },
+	{ "/proc/sys/vm/lowmem_reserve_ratio", stats_lowmem_reserve_ratio_show,
+	  stats_lowmem_reserve_ratio_store },
+};
+
+static const struct ctl_file *ctl_lookup(const char *path)
+{
+	for (size_t i = 0; i < ARRAY_LEN(ctl_files); i++)
+		if (!ukmem_strcmp(ctl_files[i].path, path))
+			return &ctl_files[i];
+	return NULL;
+}
+
+static plat_lock_t ctl_lock = PLAT_LOCK_INIT;
+
+/* Take ctl_lock, marking the thread as inside ukmem as zone_lock does.  A
+ * thread that already was inside (a signal handler that interrupted ukmem)
+ * gets false: a store waits for every zone lock, one of which its own
+ * thread may hold. */
+static bool ctl_lock_acquire(void)
+{
+	int *nest = ukmem_plat_nest();
+
+	if (*nest > 0)
+		return false;
+	(*nest)++;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	ukmem_plat_lock(&ctl_lock);
+	return true;
+}
+
+static void ctl_lock_release(void)
+{
+	ukmem_plat_unlock(&ctl_lock);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	(*ukmem_plat_nest())--;
+}
+
+/* ---- shared by the renderers ------------------------------------------- */
+
+const char *const stats_zone_stat_names[NR_VM_ZONE_STAT_ITEMS] = {
+#define X(item, name) [item] = name,
+	UKMEM_ZONE_STAT_ITEMS(X)
+#undef X
+};
+
+const char *const stats_zone_event_names[NR_ZONE_EVENT_ITEMS] = {
+#define X(item, name) [EV_##item] = name,
+	UKMEM_ZONE_EVENT_ITEMS(X)
+#undef X
+};
+
+/*
+ * The kernel's walk_zones_in_node: call print for each zone of the node
+ * (only the populated ones if populated_only) with the zone's lock held.
+ * Zones this kernel does not have (stats_zone_configured) are skipped.
+ */
+int stats_walk_zones(struct seq_buf *s, pg_data_t *pgdat, bool populated_only,
+		     void (*print)(struct seq_buf *s, pg_data_t *pgdat, struct zone *zone))
+{
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+
+		if (!stats_zone_configured(z) || (populated_only && !populated_zone(zone)))
+			continue;
+		if (!zone_lock(zone))
+			return -EAGAIN;
+		print(s, pgdat, zone);
+		zone_unlock(zone);
+	}
+	return 0;
+}
+
+unsigned long stats_global_zone_state(enum zone_stat_item item)
+{
+	unsigned long sum = 0;
+	int nid;
+
+	for_each_online_node(nid)
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			sum += zone_page_state(&NODE_DATA(nid)->node_zones[z], item);
+	return sum;
+}
+
+/* ---- the API -------------------------------------------------------------- */
+
+ssize_t ukmem_ctl_read(const char *path, char *buf, size_t size)
+{
+	const struct ctl_file *file;
+	struct seq_buf s;
+	int ret;
+
+	if (!path || !buf || size == 0)
+		return -EINVAL;
+	file = ctl_lookup(path);
+	if (!file)
+		return -ENOENT;
+	if (!ukmem_ensure_init())
+		return -ENOMEM;
+	ukmem_seq_init(&s, buf, size);
+	ret = file->show(&s);
+	if (ret < 0) {
+		buf[0] = '\0';
+		return ret;
+	}
+	if (s.len >= size)
+		return -ENOSPC;
+	return (ssize_t)s.len;
+}
+
+int ukmem_ctl_write(const char *path, const char *value)
+{
+	const struct ctl_file *file;
+	int ret;
+
+	if (!path || !value)
+		return -EINVAL;
+	file = ctl_lookup(path);
+	if (!file)
+		return -ENOENT;
+	if (!file->store)
+		return -EACCES;
+	if (!ukmem_ensure_init())
+		return -ENOMEM;
+	if (!ctl_lock_acquire())
+		return -EAGAIN;
+	ret = file->store(value);
+	ctl_lock_release();
+	return ret;
+}
