@@ -23,7 +23,7 @@
  * The slab layer starts on first use (slab_ensure_init): the page
  * allocator, then the cache of sheaves, then the kmalloc caches.
  */
-#include "slab/slab.h"
+#include "slab/sheaf.h"
 #include "page/internal.h"
 
 #define EINVAL 22
@@ -145,7 +145,7 @@ void *ukmem_kmalloc(size_t size, gfp_t gfp, int node)
 	if (__builtin_expect(!slab_ensure_init(), 0))
 		return NULL;
 	s = kmalloc_slab(size, gfp);
-	return s ? slab_alloc(s, gfp, node, size) : NULL;
+	return s ? slab_alloc(s, gfp, node) : NULL;
 }
 
 size_t ukmem_kmalloc_size_roundup(size_t size)
@@ -163,16 +163,6 @@ size_t ukmem_kmalloc_size_roundup(size_t size)
 
 /* ---- kfree and ksize ----------------------------------------------------------- */
 
-/* The page of an object pointer, or NULL (reported) for a foreign one. */
-static struct page *object_page(const void *p, const char *caller)
-{
-	struct page *page = virt_to_page(p);
-
-	if (!page)
-		ukmem_printk("BUG: %s(0x%p): not a pointer ukmem returned\n", caller, p);
-	return page ? compound_head(page) : NULL;
-}
-
 static void free_large_kmalloc(struct page *head, const void *p)
 {
 	if (!PageHead(head) || page_ref_count(head) != 1 || p != page_address(head)) {
@@ -186,22 +176,44 @@ static void free_large_kmalloc(struct page *head, const void *p)
 	ukmem_free_pages(head, compound_order(head));
 }
 
+/* The page of an object pointer, or NULL (reported) for a foreign one. */
+static struct page *object_page(const void *p, const char *caller)
+{
+	struct page *page = virt_to_page(p);
+
+	if (!page)
+		ukmem_printk("BUG: %s(0x%p): not a pointer ukmem returned\n", caller, p);
+	return page ? compound_head(page) : NULL;
+}
+
+__attribute__((noinline, cold))
+static void kfree_not_slab(const void *p, struct page *page)
+{
+	if (!page) {
+		ukmem_printk("BUG: kfree(0x%p): not a pointer ukmem returned\n", p);
+		return;
+	}
+	free_large_kmalloc(compound_head(page), p);
+}
+
+
 void ukmem_kfree(const void *p)
 {
-	struct page *head;
+	struct page *page, *head;
 
 	if (__builtin_expect(ZERO_OR_NULL_PTR(p), 0))
 		return;
-	head = object_page(p, "kfree");
-	if (!head)
-		return;
-	if (__builtin_expect(PageSlab(head), 1)) {
-		struct slab *slab = (struct slab *)(void *)head;
+	page = virt_to_page(p);
+	if (__builtin_expect(page != NULL, 1)) {
+		head = compound_head(page);
+		if (__builtin_expect(PageSlab(head), 1)) {
+			struct slab *slab = (struct slab *)(void *)head;
 
-		slab_free(slab->slab_cache, slab, (void *)p);
-		return;
+			slab_free(slab->slab_cache, slab, page, (void *)p);
+			return;
+		}
 	}
-	free_large_kmalloc(head, p);
+	kfree_not_slab(p, page);
 }
 
 /* The usable size of a kmalloc'ed object (the kernel's slab_ksize). */
@@ -321,7 +333,7 @@ void *ukmem_kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, int node)
 {
 	if (__builtin_expect(!s, 0))
 		return NULL;
-	return slab_alloc(s, gfp, node, s->object_size);
+	return slab_alloc(s, gfp, node);
 }
 
 void ukmem_kmem_cache_free(struct kmem_cache *s, void *obj)
@@ -343,7 +355,7 @@ void ukmem_kmem_cache_free(struct kmem_cache *s, void *obj)
 	if (s && slab->slab_cache != s)
 		ukmem_printk("WARNING: %s: Wrong slab cache. %s but object is from %s\n",
 			     "cache_from_obj", s->name, slab->slab_cache->name);
-	slab_free(slab->slab_cache, slab, obj);
+	slab_free(slab->slab_cache, slab, virt_to_page(obj), obj);
 }
 
 int ukmem_kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size, void **p)
@@ -353,7 +365,7 @@ int ukmem_kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size, vo
 	if (!s)
 		return 0;
 	for (i = 0; i < size; i++) {
-		p[i] = slab_alloc(s, gfp, NUMA_NO_NODE, s->object_size);
+		p[i] = slab_alloc(s, gfp, NUMA_NO_NODE);
 		if (!p[i]) {
 			/* All or nothing, as the kernel. */
 			ukmem_kmem_cache_free_bulk(s, i, p);

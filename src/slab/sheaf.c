@@ -36,69 +36,31 @@
  *
  * Lock order: owners_lock, then list_lock or barn->lock (one at a time).
  */
-#include "slab/slab.h"
+#include "slab/sheaf.h"
 #include "page/internal.h"
 
 #define MAX_FULL_SHEAVES 10
 #define MAX_EMPTY_SHEAVES 10
 #define SHEAF_MAX_CAPACITY 60	/* cpu_partial 120 / 2, the largest */
 
-struct slub_pcs {
-	struct slab_sheaf *main;
-	struct slab_sheaf *spare;
-};
+struct slub_owner ukmem_dummy_owner = { .busy = 1 };
+UKMEM_THREAD_LOCAL struct slub_owner *ukmem_current_owner = &ukmem_dummy_owner;
+#define current_owner ukmem_current_owner
 
-struct slub_owner {
-	int busy;		/* in a sheaf operation */
-	int stop;		/* a flusher owns the sheaves */
-	unsigned int nr;	/* entries in pcs */
-	unsigned int order;	/* of the pages holding this struct */
-	struct list_head list;	/* owners_list */
-	struct slub_pcs pcs[];	/* indexed by cache id */
-};
-
-static UKMEM_THREAD_LOCAL struct slub_owner *current_owner;
 static struct list_head owners_list = { &owners_list, &owners_list };
 static plat_lock_t owners_lock = PLAT_LOCK_INIT;
 static struct kmem_cache *sheaf_cache;	/* struct slab_sheaf, no sheaves */
-
-#if defined(__SANITIZE_THREAD__)
-#define OWNER_ORDER __ATOMIC_SEQ_CST
-#else
-#define OWNER_ORDER __ATOMIC_RELAXED
-#endif
-
-/* Enter a sheaf operation: false if a signal handler found its own thread
- * already inside one, or a flusher holds the sheaves. */
-static inline bool owner_enter(struct slub_owner *o)
-{
-	if (__atomic_load_n(&o->busy, __ATOMIC_RELAXED))
-		return false;
-	__atomic_store_n(&o->busy, 1, OWNER_ORDER);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (__builtin_expect(__atomic_load_n(&o->stop, __ATOMIC_ACQUIRE), 0)) {
-		__atomic_store_n(&o->busy, 0, __ATOMIC_RELEASE);
-		return false;
-	}
-	return true;
-}
-
-static inline void owner_exit(struct slub_owner *o)
-{
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	__atomic_store_n(&o->busy, 0, __ATOMIC_RELEASE);
-}
 
 /* ---- sheaves --------------------------------------------------------------- */
 
 static struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, gfp_t gfp)
 {
+	struct slab_sheaf *sheaf;
 	void *p;
 
 	if (slub_get_objects(sheaf_cache, gfp & ~__GFP_ZERO, NUMA_NO_NODE, &p, 1) != 1)
 		return NULL;
-	struct slab_sheaf *sheaf = p;
-
+	sheaf = p;
 	sheaf->size = 0;
 	sheaf->capacity = s->sheaf_capacity;
 	sheaf->cache = s;
@@ -121,6 +83,13 @@ static void sheaf_flush(struct kmem_cache *s, struct slab_sheaf *sheaf)
 	}
 }
 
+/* A sheaf nobody holds any more: objects back to the slabs, sheaf freed. */
+static void sheaf_discard(struct kmem_cache *s, struct slab_sheaf *sheaf)
+{
+	sheaf_flush(s, sheaf);
+	sheaf_free(sheaf);
+}
+
 static int numa_mem_id(void)
 {
 	return ukmem_mm.nr_nodes > 1 ? ukmem_plat_cpu() % ukmem_mm.nr_nodes : 0;
@@ -130,18 +99,16 @@ static struct slab_sheaf *barn_take(struct kmem_cache *s, bool full)
 {
 	struct node_barn *barn = &s->node[numa_mem_id()].barn;
 	struct list_head *list = full ? &barn->sheaves_full : &barn->sheaves_empty;
+	unsigned int *count = full ? &barn->nr_full : &barn->nr_empty;
 	struct slab_sheaf *sheaf = NULL;
 
-	if (!__atomic_load_n(full ? &barn->nr_full : &barn->nr_empty, __ATOMIC_RELAXED))
+	if (!__atomic_load_n(count, __ATOMIC_RELAXED))
 		return NULL;
 	ukmem_plat_lock(&barn->lock);
 	if (!list_empty(list)) {
 		sheaf = list_first_entry(list, struct slab_sheaf, barn_list);
 		list_del(&sheaf->barn_list);
-		if (full)
-			__atomic_store_n(&barn->nr_full, barn->nr_full - 1, __ATOMIC_RELAXED);
-		else
-			__atomic_store_n(&barn->nr_empty, barn->nr_empty - 1, __ATOMIC_RELAXED);
+		__atomic_store_n(count, *count - 1, __ATOMIC_RELAXED);
 	}
 	ukmem_plat_unlock(&barn->lock);
 	return sheaf;
@@ -151,16 +118,14 @@ static struct slab_sheaf *barn_take(struct kmem_cache *s, bool full)
 static bool barn_put(struct kmem_cache *s, struct slab_sheaf *sheaf, bool full)
 {
 	struct node_barn *barn = &s->node[numa_mem_id()].barn;
+	struct list_head *list = full ? &barn->sheaves_full : &barn->sheaves_empty;
+	unsigned int *count = full ? &barn->nr_full : &barn->nr_empty;
 	bool ok = false;
 
 	ukmem_plat_lock(&barn->lock);
-	if (full && barn->nr_full < MAX_FULL_SHEAVES) {
-		list_add(&sheaf->barn_list, &barn->sheaves_full);
-		__atomic_store_n(&barn->nr_full, barn->nr_full + 1, __ATOMIC_RELAXED);
-		ok = true;
-	} else if (!full && barn->nr_empty < MAX_EMPTY_SHEAVES) {
-		list_add(&sheaf->barn_list, &barn->sheaves_empty);
-		__atomic_store_n(&barn->nr_empty, barn->nr_empty + 1, __ATOMIC_RELAXED);
+	if (*count < (full ? MAX_FULL_SHEAVES : MAX_EMPTY_SHEAVES)) {
+		list_add(&sheaf->barn_list, list);
+		__atomic_store_n(count, *count + 1, __ATOMIC_RELAXED);
 		ok = true;
 	}
 	ukmem_plat_unlock(&barn->lock);
@@ -169,106 +134,54 @@ static bool barn_put(struct kmem_cache *s, struct slab_sheaf *sheaf, bool full)
 
 /* ---- owners ----------------------------------------------------------------- */
 
+#define OWNER_ORDER_PAGES ((unsigned int)get_order(sizeof(struct slub_owner)))
+
 static void owner_exit_hook(void *arg);
 
-static unsigned int owner_order_for(unsigned int nr)
+/* The calling thread's owner, made on first use; NULL if none can be made
+ * (then the caller goes to the slabs directly). */
+static struct slub_owner *owner_get(void)
 {
-	return (unsigned int)get_order(sizeof(struct slub_owner) + nr * sizeof(struct slub_pcs));
-}
+	struct slub_owner *o = current_owner;
+	struct page *page;
 
-/* An owner struct with room for cache ids below nr. */
-static struct slub_owner *owner_alloc(unsigned int nr)
-{
-	unsigned int order = owner_order_for(nr);
-	struct page *page = ukmem_alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, order,
-					      NUMA_NO_NODE);
-	struct slub_owner *o;
-
+	if (o != &ukmem_dummy_owner)
+		return o;
+	page = ukmem_alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, OWNER_ORDER_PAGES,
+				 NUMA_NO_NODE);
 	if (!page)
 		return NULL;
 	o = page_address(page);
-	o->order = order;
-	o->nr = (unsigned int)(((PAGE_SIZE << order) - sizeof(*o)) / sizeof(struct slub_pcs));
-	if (o->nr > SLAB_MAX_CACHES)
-		o->nr = SLAB_MAX_CACHES;
+	ukmem_plat_lock(&owners_lock);
+	list_add(&o->list, &owners_list);
+	current_owner = o;
+	ukmem_plat_unlock(&owners_lock);
+	ukmem_plat_on_thread_exit(owner_exit_hook, o);
 	return o;
 }
 
-static void owner_free_memory(struct slub_owner *o)
+/* Enter the owner section again after working outside it, to attach a
+ * sheaf as main: NULL (not entered) if a signal handler attached a main of
+ * its own meanwhile or a flusher holds the sheaves; the caller then gives
+ * its sheaf back. */
+static struct slub_pcs *owner_reenter(struct kmem_cache *s, struct slub_owner *o)
 {
-	ukmem_free_pages_addr((unsigned long)o, o->order);
-}
-
-/*
- * The calling thread's owner with room for cache id; NULL if none can be
- * made (then the caller goes to the slabs directly).  A grown owner
- * replaces the old one under owners_lock, so no flusher sees the copy
- * half made.
- */
-static struct slub_owner *owner_get(unsigned int id)
-{
-	struct slub_owner *o = current_owner, *grown;
-
-	if (o && id < o->nr)
-		return o;
-	grown = owner_alloc(id + 1);
-	if (!grown)
+	if (!owner_enter(o))
 		return NULL;
-	ukmem_plat_lock(&owners_lock);
-	if (o) {
-		__builtin_memcpy(grown->pcs, o->pcs, o->nr * sizeof(struct slub_pcs));
-		list_del(&o->list);
+	if (o->pcs[s->id].main) {
+		owner_exit(o);
+		return NULL;
 	}
-	list_add(&grown->list, &owners_list);
-	current_owner = grown;
-	ukmem_plat_unlock(&owners_lock);
-	ukmem_plat_on_thread_exit(owner_exit_hook, grown);
-	if (o)
-		owner_free_memory(o);
-	return grown;
-}
-
-/*
- * Enter the owner section again after working outside it, to attach a
- * sheaf as main.  The owner may have been replaced meanwhile, or a signal
- * handler may have attached a main of its own: then NULL, not entered, and
- * the caller gives its sheaf back.
- */
-static struct slub_pcs *owner_enter_cache(struct kmem_cache *s, struct slub_owner **op)
-{
-	struct slub_owner *o = current_owner;
-
-	*op = o;
-	if (!o || s->id >= o->nr || !owner_enter(o))
-		return NULL;
 	return &o->pcs[s->id];
-}
-
-static struct slub_pcs *owner_reenter(struct kmem_cache *s, struct slub_owner **op)
-{
-	struct slub_pcs *pcs = owner_enter_cache(s, op);
-
-	if (pcs && pcs->main) {
-		owner_exit(*op);
-		return NULL;
-	}
-	return pcs;
-}
-
-/* A sheaf nobody can hold any more: objects back to the slabs, sheaf freed. */
-static void sheaf_discard(struct kmem_cache *s, struct slab_sheaf *sheaf)
-{
-	sheaf_flush(s, sheaf);
-	sheaf_free(sheaf);
 }
 
 /* Empty (and, with detach, free) an owner's sheaves of cache s, or of
  * every cache when s is NULL.  The caller keeps the owner off them. */
 static void owner_flush(struct slub_owner *o, struct kmem_cache *s, bool detach)
 {
-	unsigned int lo = s ? s->id : 0, hi = s ? s->id + 1 : o->nr;
+	unsigned int lo = s ? s->id : 0, hi = s ? s->id + 1 : SLAB_MAX_CACHES;
 
-	for (unsigned int id = lo; id < hi && id < o->nr; id++) {
+	for (unsigned int id = lo; id < hi; id++) {
 		struct slub_pcs *pcs = &o->pcs[id];
 		struct slab_sheaf *sheaves[2] = { pcs->main, pcs->spare };
 
@@ -289,23 +202,15 @@ static void owner_exit_hook(void *arg)
 	struct slub_owner *o = arg;
 
 	if (current_owner == o)
-		current_owner = NULL;
+		current_owner = &ukmem_dummy_owner;
 	ukmem_plat_lock(&owners_lock);
 	list_del(&o->list);
 	ukmem_plat_unlock(&owners_lock);
 	owner_flush(o, NULL, true);
-	owner_free_memory(o);
+	ukmem_free_pages_addr((unsigned long)o, OWNER_ORDER_PAGES);
 }
 
 /* ---- allocation -------------------------------------------------------------- */
-
-static inline void *post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp)
-{
-	clear_freepointer(s, obj);
-	if (__builtin_expect(gfp & __GFP_ZERO, 0))
-		__builtin_memset(obj, 0, s->object_size);
-	return obj;
-}
 
 /* Straight from the slabs: signal handlers, node requests, caches without
  * sheaves, owners held by a flusher. */
@@ -320,25 +225,39 @@ static void *alloc_direct(struct kmem_cache *s, gfp_t gfp, int node)
 	return obj;
 }
 
-static void *alloc_slow(struct kmem_cache *s, gfp_t gfp, int node, struct slub_owner *o)
+static void *pop_locked_owner(struct kmem_cache *s, struct slub_owner *o, gfp_t gfp)
 {
+	struct slab_sheaf *sheaf = o->pcs[s->id].main;
+	void *obj = sheaf->objects[--sheaf->size];
+
+	owner_exit(o);
+	return slab_post_alloc(s, obj, gfp);
+}
+
+__attribute__((noinline, cold))
+void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node)
+{
+	struct slub_owner *o = current_owner;
 	struct slab_sheaf *sheaf, *full;
 	struct slub_pcs *pcs;
 	void *obj;
 
-	if (node != NUMA_NO_NODE || !s->sheaf_capacity || (o && o->busy))
+	/* A busy real owner here is this thread inside the fast path: a
+	 * signal handler. */
+	if (node != NUMA_NO_NODE || !s->sheaf_capacity ||
+	    (o != &ukmem_dummy_owner && __atomic_load_n(&o->busy, __ATOMIC_RELAXED)))
 		return alloc_direct(s, gfp, node);
-	o = owner_get(s->id);
+	o = owner_get();
 	if (!o || !owner_enter(o))
 		return alloc_direct(s, gfp, node);
 	pcs = &o->pcs[s->id];
 	if (pcs->main && pcs->main->size)
-		goto pop;
+		return pop_locked_owner(s, o, gfp);
 	if (pcs->spare && pcs->spare->size) {
 		sheaf = pcs->main;
 		pcs->main = pcs->spare;
 		pcs->spare = sheaf;
-		goto pop;
+		return pop_locked_owner(s, o, gfp);
 	}
 	full = barn_take(s, true);
 	if (full) {
@@ -346,9 +265,18 @@ static void *alloc_slow(struct kmem_cache *s, gfp_t gfp, int node, struct slub_o
 		pcs->main = full;
 		if (sheaf && !pcs->spare)
 			pcs->spare = sheaf;
-		else if (sheaf && !barn_put(s, sheaf, false))
-			goto free_old;
-		goto pop;
+		else if (sheaf && !barn_put(s, sheaf, false)) {
+			pcs->main = NULL;	/* keep full out of reach while we free */
+			owner_exit(o);
+			sheaf_free(sheaf);
+			pcs = owner_reenter(s, o);
+			if (!pcs) {
+				sheaf_discard(s, full);
+				return alloc_direct(s, gfp, node);
+			}
+			pcs->main = full;
+		}
+		return pop_locked_owner(s, o, gfp);
 	}
 	/* Refill outside the owner section: it may sleep in the page
 	 * allocator, and a flusher must not wait for that. */
@@ -367,73 +295,41 @@ static void *alloc_slow(struct kmem_cache *s, gfp_t gfp, int node, struct slub_o
 		return NULL;
 	}
 	obj = sheaf->objects[--sheaf->size];
-	pcs = owner_reenter(s, &o);
+	pcs = owner_reenter(s, o);
 	if (!pcs) {
 		sheaf_discard(s, sheaf);
-		return post_alloc(s, obj, gfp);
+		return slab_post_alloc(s, obj, gfp);
 	}
 	pcs->main = sheaf;
 	owner_exit(o);
-	return post_alloc(s, obj, gfp);
-
-free_old:
-	/* Main went to the barn's place in full; the old empty main has
-	 * nowhere to go. */
-	owner_exit(o);
-	sheaf_free(sheaf);
-	pcs = owner_enter_cache(s, &o);
-	if (!pcs)
-		return alloc_direct(s, gfp, node);
-	if (!pcs->main || !pcs->main->size) {
-		owner_exit(o);
-		return alloc_direct(s, gfp, node);
-	}
-pop:
-	sheaf = pcs->main;
-	obj = sheaf->objects[--sheaf->size];
-	owner_exit(o);
-	return post_alloc(s, obj, gfp);
-}
-
-void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int node, size_t orig_size)
-{
-	struct slub_owner *o = current_owner;
-
-	(void)orig_size;
-	if (__builtin_expect(o && node == NUMA_NO_NODE && s->id < o->nr, 1) && owner_enter(o)) {
-		struct slab_sheaf *sheaf = o->pcs[s->id].main;
-
-		if (__builtin_expect(sheaf && sheaf->size, 1)) {
-			void *obj = sheaf->objects[--sheaf->size];
-
-			owner_exit(o);
-			return post_alloc(s, obj, gfp);
-		}
-		owner_exit(o);
-	}
-	return alloc_slow(s, gfp, node, o);
+	return slab_post_alloc(s, obj, gfp);
 }
 
 /* ---- free ---------------------------------------------------------------------- */
 
-static void report_double_free(struct kmem_cache *s, struct slab *slab, const void *obj)
+__attribute__((noinline, cold))
+void slab_free_bad(struct kmem_cache *s, struct slab *slab, void *obj, bool double_free)
 {
-	slab_bug(s, "Object already free");
-	ukmem_printk("Slab 0x%p objects=%u used=%u fp=0x%p\n", (const void *)slab, slab->objects,
+	slab_bug(s, double_free ? "Object already free" : "Invalid object pointer 0x%p", obj);
+	ukmem_printk("Slab 0x%p objects=%u used=%u fp=0x%p\n", (void *)slab, slab->objects,
 		     slab->inuse, slab->freelist);
-	ukmem_printk("Object 0x%p @offset=%lu\n", obj,
-		     (unsigned long)((uintptr_t)obj - (uintptr_t)slab_address(slab)));
+	if (double_free)
+		ukmem_printk("Object 0x%p @offset=%lu\n", obj,
+			     (unsigned long)((uintptr_t)obj - (uintptr_t)slab_address(slab)));
 	ukmem_printk("FIX %s: Object at 0x%p not freed\n", s->name, obj);
 }
 
-static void free_slow(struct kmem_cache *s, void *obj, struct slub_owner *o)
+__attribute__((noinline, cold))
+void slab_free_slow(struct kmem_cache *s, void *obj)
 {
+	struct slub_owner *o = current_owner;
 	struct slab_sheaf *sheaf, *empty;
 	struct slub_pcs *pcs;
 
-	if (!s->sheaf_capacity || (o && o->busy))
+	if (!s->sheaf_capacity ||
+	    (o != &ukmem_dummy_owner && __atomic_load_n(&o->busy, __ATOMIC_RELAXED)))
 		goto direct;
-	o = owner_get(s->id);
+	o = owner_get();
 	if (!o || !owner_enter(o))
 		goto direct;
 	pcs = &o->pcs[s->id];
@@ -445,33 +341,29 @@ static void free_slow(struct kmem_cache *s, void *obj, struct slub_owner *o)
 		pcs->spare = sheaf;
 		goto push;
 	}
-	if (pcs->main) {
-		empty = barn_take(s, false);
-		if (empty) {
-			sheaf = pcs->main;
-			pcs->main = empty;
-			if (barn_put(s, sheaf, true))
-				goto push;
-			if (!pcs->spare) {
-				pcs->spare = sheaf;
-				goto push;
-			}
-			/* The barn has enough full sheaves: this one goes back
-			 * to the slabs. */
-			owner_exit(o);
-			sheaf_discard(s, sheaf);
-			pcs = owner_enter_cache(s, &o);
-			if (!pcs)
-				goto direct;
-			if (pcs->main && pcs->main->size < pcs->main->capacity)
-				goto push;
-			owner_exit(o);
-			goto direct;
+	if (pcs->main && (empty = barn_take(s, false))) {
+		sheaf = pcs->main;
+		pcs->main = empty;
+		if (barn_put(s, sheaf, true))
+			goto push;
+		if (!pcs->spare) {
+			pcs->spare = sheaf;
+			goto push;
 		}
+		/* The barn has enough full sheaves: this one goes back to the
+		 * slabs, outside the owner section. */
+		owner_exit(o);
+		sheaf_discard(s, sheaf);
+		if (!owner_enter(o))
+			goto direct;
+		if (pcs->main && pcs->main->size < pcs->main->capacity)
+			goto push;
+		owner_exit(o);
+		goto direct;
 	}
-	/* No usable main: flush the full one (or make one) outside the owner
-	 * section, since that takes list_lock and may call the page
-	 * allocator. */
+	/* No usable main: park the full one at the barn or flush it, or make
+	 * a first sheaf, outside the owner section (list_lock, page
+	 * allocator). */
 	sheaf = pcs->main;
 	pcs->main = NULL;
 	owner_exit(o);
@@ -483,55 +375,20 @@ static void free_slow(struct kmem_cache *s, void *obj, struct slub_owner *o)
 		sheaf = sheaf_alloc(s, GFP_NOWAIT);
 	if (!sheaf)
 		goto direct;
-	pcs = owner_reenter(s, &o);
+	pcs = owner_reenter(s, o);
 	if (!pcs) {
 		sheaf_free(sheaf);
 		goto direct;
 	}
 	pcs->main = sheaf;
-	goto push;
-
 push:
 	sheaf = pcs->main;
 	set_freepointer(s, obj, SHEAF_MARK);
 	sheaf->objects[sheaf->size++] = obj;
 	owner_exit(o);
 	return;
-
 direct:
 	slub_put_objects(s, &obj, 1);
-}
-
-void slab_free(struct kmem_cache *s, struct slab *slab, void *obj)
-{
-	struct slub_owner *o = current_owner;
-	unsigned long *where = (unsigned long *)(void *)((char *)obj + s->offset);
-	uintptr_t base = (uintptr_t)slab_address(slab);
-	uintptr_t off = (uintptr_t)obj - base;
-
-	/* An object start inside this slab. */
-	if (__builtin_expect(off >= (uintptr_t)slab->objects * s->size ||
-			     off != (uintptr_t)obj_to_index(s, slab, obj) * s->size, 0)) {
-		slab_bug(s, "Invalid object pointer 0x%p", obj);
-		ukmem_printk("FIX %s: Object at 0x%p not freed\n", s->name, obj);
-		return;
-	}
-	if (__builtin_expect(*where == freeptr_encode(s, SHEAF_MARK, where), 0)) {
-		report_double_free(s, slab, obj);
-		return;
-	}
-	if (__builtin_expect(o && s->id < o->nr, 1) && owner_enter(o)) {
-		struct slab_sheaf *sheaf = o->pcs[s->id].main;
-
-		if (__builtin_expect(sheaf && sheaf->size < sheaf->capacity, 1)) {
-			*where = freeptr_encode(s, SHEAF_MARK, where);
-			sheaf->objects[sheaf->size++] = obj;
-			owner_exit(o);
-			return;
-		}
-		owner_exit(o);
-	}
-	free_slow(s, obj, o);
 }
 
 /* ---- flushing every owner ---------------------------------------------------------- */

@@ -45,7 +45,7 @@
 #define MIN_PARTIAL		5
 #define MAX_PARTIAL		10
 #define SLAB_NAME_MAX		64
-#define SLAB_MAX_CACHES		1024	/* ids of live caches */
+#define SLAB_MAX_CACHES		1000	/* ids of live caches: an owner's pcs fit 16 KiB */
 #define CACHE_LINE_SIZE		64
 
 /* Debug flags that disable merging and per-owner sheaves. */
@@ -163,6 +163,7 @@ struct kmem_cache {
 	unsigned int object_size;	/* what the caller asked for */
 	unsigned int offset;		/* free pointer offset */
 	uint32_t reciprocal_size;	/* for object index without division */
+	unsigned int size_mask;		/* size - 1 for power-of-two sizes, else 0 */
 	unsigned long random;		/* free pointer secret */
 	slab_flags_t flags;
 	void (*ctor)(void *);
@@ -193,17 +194,20 @@ extern unsigned int slub_min_order, slub_max_order, slub_min_objects;
 
 /* ---- slub.c: caches and slabs ------------------------------------------- */
 
-/* Object index of p in its slab: a multiplication by the reciprocal when it
- * is exact (offset * size < 2^32, true up to order-4 slabs), else a
- * division. */
-static inline unsigned int obj_to_index(const struct kmem_cache *s, const struct slab *slab,
-					const void *p)
+/* Object index of the object at byte offset off of its slab: a
+ * multiplication by the reciprocal when it is exact (offset * size < 2^32,
+ * true up to order-4 slabs), else a division. */
+static inline unsigned int off_to_index(const struct kmem_cache *s, uintptr_t off)
 {
-	uintptr_t off = (uintptr_t)p - (uintptr_t)slab_address(slab);
-
 	if (s->reciprocal_size)
 		return (unsigned int)(((uint64_t)off * s->reciprocal_size) >> 32);
 	return (unsigned int)(off / s->size);
+}
+
+static inline unsigned int obj_to_index(const struct kmem_cache *s, const struct slab *slab,
+					const void *p)
+{
+	return off_to_index(s, (uintptr_t)p - (uintptr_t)slab_address(slab));
 }
 
 /*
@@ -216,10 +220,18 @@ static inline unsigned int obj_to_index(const struct kmem_cache *s, const struct
  */
 #define SHEAF_MARK ((void *)1)
 
+/* swab() of an address, the kernel's hardening mix. */
+static inline unsigned long swab_addr(const void *where)
+{
+	if (sizeof(unsigned long) == 8)
+		return (unsigned long)__builtin_bswap64((uint64_t)(uintptr_t)where);
+	return (unsigned long)__builtin_bswap32((uint32_t)(uintptr_t)where);
+}
+
 static inline unsigned long freeptr_encode(const struct kmem_cache *s, const void *ptr,
 					   const void *where)
 {
-	return (unsigned long)ptr ^ s->random ^ __builtin_bswap64((uint64_t)(uintptr_t)where);
+	return (unsigned long)(uintptr_t)ptr ^ s->random ^ swab_addr(where);
 }
 
 static inline void *get_freepointer(const struct kmem_cache *s, const void *object)
@@ -227,7 +239,7 @@ static inline void *get_freepointer(const struct kmem_cache *s, const void *obje
 	const unsigned long *where = (const unsigned long *)(const void *)
 				     ((const char *)object + s->offset);
 
-	return (void *)(*where ^ s->random ^ __builtin_bswap64((uint64_t)(uintptr_t)where));
+	return (void *)(uintptr_t)(*where ^ s->random ^ swab_addr(where));
 }
 
 static inline void set_freepointer(const struct kmem_cache *s, void *object, void *fp)
@@ -284,10 +296,8 @@ int ukmem_slab_validate(void);
 void ukmem_slab_lock_all(void);
 void ukmem_slab_unlock_all(void);
 
-/* ---- sheaf.c: per-owner sheaves, barns, the fast paths ------------------ */
+/* ---- sheaf.c: per-owner sheaves and barns (fast paths: sheaf.h) --------- */
 
-void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int node, size_t orig_size);
-void slab_free(struct kmem_cache *s, struct slab *slab, void *obj);
 /* Flush every owner's sheaves of s (all caches if s is NULL) and empty the
  * barns, so that every free object is back in its slab. */
 void sheaves_flush_all(struct kmem_cache *s);

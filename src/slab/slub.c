@@ -183,6 +183,7 @@ static bool calculate_sizes(struct kmem_cache *s)
 	}
 	size = ALIGN(size, s->align);
 	s->size = size;
+	s->size_mask = !(size & (size - 1)) && !(flags & SLAB_RED_ZONE) ? size - 1 : 0;
 	order = calculate_order(size);
 	if (order < 0)
 		return false;

@@ -1,0 +1,140 @@
+/*
+ * sheaf.h - the allocation and free fast paths, inline, for every caller
+ * inside ukmem (kmalloc.c, the malloc front).  The slow paths and the
+ * theory of owners, sheaves and barns are in sheaf.c.
+ *
+ * The fast paths take no lock and make no atomic read-modify-write: an
+ * owner's sheaves are touched only by the owner, guarded against its own
+ * signal handlers and against flushers by the busy and stop words.
+ */
+#ifndef UKMEM_SLAB_SHEAF_H
+#define UKMEM_SLAB_SHEAF_H
+
+#include "slab/slab.h"
+
+struct slub_pcs {
+	struct slab_sheaf *main;
+	struct slab_sheaf *spare;
+};
+
+/* One owner (thread).  pcs has a slot for every possible cache id, so the
+ * fast path needs no bounds check. */
+struct slub_owner {
+	int busy;		/* in a sheaf operation */
+	int stop;		/* a flusher owns the sheaves */
+	struct list_head list;	/* owners_list */
+	struct slub_pcs pcs[SLAB_MAX_CACHES];
+};
+
+/* Until a thread allocates for the first time its owner is
+ * ukmem_dummy_owner, which is always busy: the fast paths fail on it
+ * without a NULL test, and the slow path makes a real owner. */
+extern struct slub_owner ukmem_dummy_owner;
+extern UKMEM_THREAD_LOCAL struct slub_owner *ukmem_current_owner;
+
+#if defined(__SANITIZE_THREAD__)
+#define OWNER_ORDER __ATOMIC_SEQ_CST	/* TSan does not know membarrier */
+#else
+#define OWNER_ORDER __ATOMIC_RELAXED
+#endif
+
+/* Enter a sheaf operation: false if a signal handler found its own thread
+ * already inside one, or a flusher holds the sheaves. */
+static inline __attribute__((always_inline)) bool owner_enter(struct slub_owner *o)
+{
+	if (__atomic_load_n(&o->busy, __ATOMIC_RELAXED))
+		return false;
+	__atomic_store_n(&o->busy, 1, OWNER_ORDER);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (__builtin_expect(__atomic_load_n(&o->stop, __ATOMIC_ACQUIRE), 0)) {
+		__atomic_store_n(&o->busy, 0, __ATOMIC_RELEASE);
+		return false;
+	}
+	return true;
+}
+
+static inline __attribute__((always_inline)) void owner_exit(struct slub_owner *o)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&o->busy, 0, __ATOMIC_RELEASE);
+}
+
+void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node);
+void slab_free_slow(struct kmem_cache *s, void *obj);
+void slab_free_bad(struct kmem_cache *s, struct slab *slab, void *obj, bool double_free);
+
+static inline __attribute__((always_inline)) void *slab_post_alloc(struct kmem_cache *s,
+								    void *obj, gfp_t gfp)
+{
+	clear_freepointer(s, obj);
+	if (__builtin_expect(gfp & __GFP_ZERO, 0))
+		__builtin_memset(obj, 0, s->object_size);
+	return obj;
+}
+
+static inline __attribute__((always_inline)) void *slab_alloc(struct kmem_cache *s, gfp_t gfp,
+							       int node)
+{
+	struct slub_owner *o = ukmem_current_owner;
+
+	if (__builtin_expect(node == NUMA_NO_NODE, 1) && owner_enter(o)) {
+		struct slab_sheaf *sheaf = o->pcs[s->id].main;
+
+		if (__builtin_expect(sheaf && sheaf->size, 1)) {
+			void *obj = sheaf->objects[--sheaf->size];
+
+			owner_exit(o);
+			return slab_post_alloc(s, obj, gfp);
+		}
+		owner_exit(o);
+	}
+	return slab_alloc_slow(s, gfp, node);
+}
+
+/*
+ * Free obj, an address inside slab (the head page of its slab): it must
+ * be an object start and not already free (SHEAF_MARK in its word).
+ * page is obj's own page, which gives obj's offset in the slab without
+ * computing the slab's address.
+ */
+static inline __attribute__((always_inline)) void slab_free(struct kmem_cache *s,
+							    struct slab *slab,
+							    const struct page *page, void *obj)
+{
+	struct slub_owner *o = ukmem_current_owner;
+	unsigned long *where = (unsigned long *)(void *)((char *)obj + s->offset);
+	unsigned long mark = freeptr_encode(s, SHEAF_MARK, where);
+	uintptr_t off = ((uintptr_t)(page - slab_page(slab)) << PAGE_SHIFT) +
+			((uintptr_t)obj & (PAGE_SIZE - 1));
+
+	if (s->size_mask) {
+		/* Power-of-two objects fill their slab exactly. */
+		if (__builtin_expect(off & s->size_mask, 0))
+			goto bad;
+	} else if (__builtin_expect(off >= (uintptr_t)slab->objects * s->size ||
+				    off != (uintptr_t)obj_to_index(s, slab, obj) * s->size, 0)) {
+		goto bad;
+	}
+	if (__builtin_expect(*where == mark, 0))
+		goto bad_double;
+	if (owner_enter(o)) {
+		struct slab_sheaf *sheaf = o->pcs[s->id].main;
+
+		if (__builtin_expect(sheaf && sheaf->size < sheaf->capacity, 1)) {
+			*where = mark;
+			sheaf->objects[sheaf->size++] = obj;
+			owner_exit(o);
+			return;
+		}
+		owner_exit(o);
+	}
+	slab_free_slow(s, obj);
+	return;
+bad:
+	slab_free_bad(s, slab, obj, false);
+	return;
+bad_double:
+	slab_free_bad(s, slab, obj, true);
+}
+
+#endif /* UKMEM_SLAB_SHEAF_H */
