@@ -119,12 +119,16 @@ static struct page *get_page_from_freelist(gfp_t gfp, unsigned int order,
 					   unsigned int alloc_flags,
 					   const struct alloc_context *ac)
 {
-	for (int i = 0; i < ukmem_mm.nr_nodes; i++) {
-		int nid = (ac->preferred_nid + i) % ukmem_mm.nr_nodes;
-		pg_data_t *pgdat = NODE_DATA(nid);
+	int nr_nodes = ukmem_mm.nr_nodes;
+
+	for (int i = 0, nid = ac->preferred_nid; i < nr_nodes; i++, nid++) {
+		pg_data_t *pgdat;
 
 		if (i > 0 && ac->thisnode)
 			break;
+		if (nid >= nr_nodes)	/* wrap without a division */
+			nid -= nr_nodes;
+		pgdat = NODE_DATA(nid);
 		for (int z = ac->highest_zoneidx; z >= 0; z--) {
 			struct zone *zone = &pgdat->node_zones[z];
 			struct page *page;
