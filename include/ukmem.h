@@ -9,5 +9,6 @@
 #include <ukmem/mm.h>
 #include <ukmem/gfp.h>
 #include <ukmem/slab.h>
+#include <ukmem/vmalloc.h>
 
 #endif /* UKMEM_H */
