@@ -111,8 +111,8 @@ static inline __attribute__((always_inline)) void slab_free(struct kmem_cache *s
 		/* Power-of-two objects fill their slab exactly. */
 		if (__builtin_expect(off & s->size_mask, 0))
 			goto bad;
-	} else if (__builtin_expect(off >= (uintptr_t)slab->objects * s->size ||
-				    off != (uintptr_t)obj_to_index(s, slab, obj) * s->size, 0)) {
+	} else if (__builtin_expect(off >= (uintptr_t)slab_objects(slab) * s->size ||
+				    off != (uintptr_t)off_to_index(s, off) * s->size, 0)) {
 		goto bad;
 	}
 	if (__builtin_expect(*where == mark, 0))

@@ -96,6 +96,27 @@ static inline struct slab *page_slab(const struct page *page)
 	return (struct slab *)(void *)compound_head(page);
 }
 
+/* slab->counters changes under list_lock; the object count never changes
+ * after the slab is made, and lock-free readers (kfree's pointer check)
+ * read it through one atomic load of the word. */
+static inline unsigned int slab_objects(const struct slab *slab)
+{
+	struct slab tmp;
+
+	tmp.counters = __atomic_load_n(&slab->counters, __ATOMIC_RELAXED);
+	return tmp.objects;
+}
+
+/* list_lock held. */
+static inline void slab_set_inuse(struct slab *slab, unsigned int inuse)
+{
+	struct slab tmp;
+
+	tmp.counters = slab->counters;
+	tmp.inuse = inuse & 0xffff;
+	__atomic_store_n(&slab->counters, tmp.counters, __ATOMIC_RELAXED);
+}
+
 static inline struct page *slab_page(const struct slab *slab)
 {
 	return (struct page *)(void *)slab;

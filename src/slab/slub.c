@@ -248,7 +248,8 @@ static unsigned long make_random(const void *salt)
 /* The cache of struct kmem_cache, made by hand (the kernel's bootstrap). */
 static struct kmem_cache kmem_cache_boot;
 static unsigned int next_cache_id;
-static unsigned long cache_ids[SLAB_MAX_CACHES / (8 * sizeof(unsigned long))];
+#define ID_BITS (8 * sizeof(unsigned long))
+static unsigned long cache_ids[(SLAB_MAX_CACHES + ID_BITS - 1) / ID_BITS];
 
 static int alloc_cache_id(void)
 {
@@ -548,7 +549,7 @@ static unsigned int take_from_slab_locked(struct kmem_cache *s, struct slab *sla
 		slab->freelist = get_freepointer(s, obj);
 		p[i++] = obj;
 	}
-	slab->inuse += i;
+	slab_set_inuse(slab, slab->inuse + i);
 	return i;
 }
 
@@ -584,8 +585,8 @@ unsigned int slub_get_objects(struct kmem_cache *s, gfp_t gfp, int node, void **
 			discard_slab(s, slab);
 			break;
 		}
-		n->nr_slabs++;
-		n->total_objects += slab->objects;
+		counter_add(&n->nr_slabs, 1);
+		counter_add(&n->total_objects, slab->objects);
 		got += take_from_slab_locked(s, slab, p + got, count - got);
 		if (slab->freelist)
 			add_partial_locked(n, slab, false);
@@ -631,7 +632,7 @@ static bool check_object_pointer(struct kmem_cache *s, struct slab *slab, const 
 	}
 	base = (uintptr_t)slab_address(slab);
 	off = (uintptr_t)obj - base;
-	if ((uintptr_t)obj < base || off >= (uintptr_t)slab->objects * s->size ||
+	if ((uintptr_t)obj < base || off >= (uintptr_t)slab_objects(slab) * s->size ||
 	    off != (uintptr_t)obj_to_index(s, slab, obj) * s->size) {
 		slab_bug(s, "Invalid object pointer 0x%p", obj);
 		print_slab_info(slab);
@@ -676,12 +677,13 @@ void slub_put_objects(struct kmem_cache *s, void **p, unsigned int count)
 		}
 		set_freepointer(s, obj, slab->freelist);
 		slab->freelist = obj;
-		if (slab->inuse-- == slab->objects)
+		if (slab->inuse == slab->objects)
 			add_partial_locked(n, slab, true);	/* was full */
+		slab_set_inuse(slab, slab->inuse - 1);
 		if (slab->inuse == 0 && n->nr_partial > s->min_partial) {
 			remove_partial_locked(n, slab);
-			n->nr_slabs--;
-			n->total_objects -= slab->objects;
+			counter_add(&n->nr_slabs, -1UL);
+			counter_add(&n->total_objects, -(unsigned long)slab->objects);
 			/* Chain through slab_list.next; freed after unlock. */
 			slab->slab_list.next = (struct list_head *)(void *)to_discard;
 			to_discard = slab;
@@ -731,8 +733,8 @@ unsigned long slub_shrink_nodes(struct kmem_cache *s, bool all)
 			if (slab->inuse || (!all && n->nr_partial <= s->min_partial))
 				continue;
 			remove_partial_locked(n, slab);
-			n->nr_slabs--;
-			n->total_objects -= slab->objects;
+			counter_add(&n->nr_slabs, -1UL);
+			counter_add(&n->total_objects, -(unsigned long)slab->objects);
 			slab->slab_list.next = (struct list_head *)(void *)to_discard;
 			to_discard = slab;
 		}

@@ -28,6 +28,12 @@
  * allocation): such a read that finds a zone lock busy returns -EAGAIN
  * rather than wait for its own thread.
  *
+ * A directory whose files are named by data (/sys/kernel/slab/<cache>/
+ * <attr>) is a row of ctl_dirs instead: a path prefix and a show and store
+ * that take the rest of the path.  They report -ENOENT for a name that
+ * does not exist and -EACCES for a write to a read-only file themselves,
+ * and take their own locks (not ctl_lock: the slab files hold slab_mutex).
+ *
  * Differences from the kernel: there is no file position (a read returns
  * the whole file), and the errors a file system adds (EFAULT, EPERM for
  * the root-only pagetypeinfo) have no meaning here.
@@ -58,6 +64,17 @@ static const struct ctl_file ctl_files[] = {
 	  stats_watermark_scale_factor_store },
 	{ "/proc/sys/vm/lowmem_reserve_ratio", stats_lowmem_reserve_ratio_show,
 	  stats_lowmem_reserve_ratio_store },
+	{ "/proc/slabinfo", stats_slabinfo_show, NULL },
+};
+
+struct ctl_dir {
+	const char *prefix;			/* ends with '/' */
+	int (*show)(const char *name, struct seq_buf *s);
+	int (*store)(const char *name, const char *value);
+};
+
+static const struct ctl_dir ctl_dirs[] = {
+	{ "/sys/kernel/slab/", stats_sysfs_slab_show, stats_sysfs_slab_store },
 };
 
 static const struct ctl_file *ctl_lookup(const char *path)
@@ -65,6 +82,20 @@ static const struct ctl_file *ctl_lookup(const char *path)
 	for (size_t i = 0; i < ARRAY_LEN(ctl_files); i++)
 		if (!ukmem_strcmp(ctl_files[i].path, path))
 			return &ctl_files[i];
+	return NULL;
+}
+
+/* The directory row whose prefix path starts with; *name is the rest. */
+static const struct ctl_dir *ctl_dir_lookup(const char *path, const char **name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(ctl_dirs); i++) {
+		size_t len = ukmem_strlen(ctl_dirs[i].prefix);
+
+		if (!ukmem_strncmp(ctl_dirs[i].prefix, path, len)) {
+			*name = path + len;
+			return &ctl_dirs[i];
+		}
+	}
 	return NULL;
 }
 
@@ -144,6 +175,8 @@ unsigned long stats_global_zone_state(enum zone_stat_item item)
 ssize_t ukmem_ctl_read(const char *path, char *buf, size_t size)
 {
 	const struct ctl_file *file;
+	const struct ctl_dir *dir = NULL;
+	const char *name = NULL;
 	struct seq_buf s;
 	int ret;
 
@@ -151,11 +184,13 @@ ssize_t ukmem_ctl_read(const char *path, char *buf, size_t size)
 		return -EINVAL;
 	file = ctl_lookup(path);
 	if (!file)
+		dir = ctl_dir_lookup(path, &name);
+	if (!file && !dir)
 		return -ENOENT;
 	if (!ukmem_ensure_init())
 		return -ENOMEM;
 	ukmem_seq_init(&s, buf, size);
-	ret = file->show(&s);
+	ret = file ? file->show(&s) : dir->show(name, &s);
 	if (ret < 0) {
 		buf[0] = '\0';
 		return ret;
@@ -168,13 +203,21 @@ ssize_t ukmem_ctl_read(const char *path, char *buf, size_t size)
 int ukmem_ctl_write(const char *path, const char *value)
 {
 	const struct ctl_file *file;
+	const struct ctl_dir *dir;
+	const char *name;
 	int ret;
 
 	if (!path || !value)
 		return -EINVAL;
 	file = ctl_lookup(path);
-	if (!file)
-		return -ENOENT;
+	if (!file) {
+		dir = ctl_dir_lookup(path, &name);
+		if (!dir)
+			return -ENOENT;
+		if (!ukmem_ensure_init())
+			return -ENOMEM;
+		return dir->store(name, value);
+	}
 	if (!file->store)
 		return -EACCES;
 	if (!ukmem_ensure_init())

@@ -25,7 +25,9 @@
  *
  * Locks: the renderers take each zone's lock (zone_lock) while they read
  * that zone, as the kernel's walk_zones_in_node does; the sysctl stores
- * run under ctl.c's lock.  Lock order: ctl lock, then zone->lock.
+ * run under ctl.c's lock.  Lock order: ctl lock, then zone->lock.  The
+ * slab files (slabinfo.c, sysfs_slab.c) take neither: slab_mutex, then
+ * the slab layer's locks in its order (slab/slab.h).
  */
 #ifndef UKMEM_STATS_STATS_H
 #define UKMEM_STATS_STATS_H
@@ -41,6 +43,7 @@
 #define EACCES	13
 #define EINVAL	22
 #define ENOSPC	28
+#define ERANGE	34
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -286,5 +289,24 @@ int stats_watermark_scale_factor_show(struct seq_buf *s);
 int stats_watermark_scale_factor_store(const char *value);
 int stats_lowmem_reserve_ratio_show(struct seq_buf *s);
 int stats_lowmem_reserve_ratio_store(const char *value);
+
+/*
+ * The slab layer's files.  /proc/slabinfo renders as the others.  The
+ * /sys/kernel/slab directory is one show and one store for every
+ * "<cache>/<attr>" name below it (ctl.c's ctl_dirs): -ENOENT for an
+ * unknown cache or attribute, -EACCES for a write to a read-only one,
+ * -EINVAL for a value that does not parse, -EAGAIN from a signal handler
+ * that interrupted ukmem.
+ */
+int stats_slabinfo_show(struct seq_buf *s);
+int stats_sysfs_slab_show(const char *name, struct seq_buf *s);
+int stats_sysfs_slab_store(const char *name, const char *value);
+
+/* slabinfo.c: take slab_mutex to read the caches, with the thread marked
+ * as inside ukmem (so a signal handler that interrupts the read only tries
+ * the slab locks the read holds).  false, and nothing held, when the
+ * caller is such a handler itself: return -EAGAIN. */
+bool stats_slab_lock(void);
+void stats_slab_unlock(void);
 
 #endif /* UKMEM_STATS_STATS_H */
