@@ -131,7 +131,11 @@ void *ukmem_kmalloc_large(size_t size, gfp_t gfp, int node)
 	}
 	order = (unsigned int)get_order(size);
 	page = ukmem_alloc_pages((gfp & ~(__GFP_DMA32 | __GFP_HIGHMEM)) | __GFP_COMP, order, node);
-	return page ? page_address(page) : NULL;
+	if (!page)
+		return NULL;
+	__atomic_fetch_add(&ukmem_slab_pages[SLAB_PAGES_UNRECLAIMABLE], 1UL << order,
+			   __ATOMIC_RELAXED);
+	return page_address(page);
 }
 
 void *ukmem_kmalloc(size_t size, gfp_t gfp, int node)
@@ -173,6 +177,8 @@ static void free_large_kmalloc(struct page *head, const void *p)
 			     "a large kmalloc block, but p is not its start");
 		return;
 	}
+	__atomic_fetch_sub(&ukmem_slab_pages[SLAB_PAGES_UNRECLAIMABLE], 1UL << compound_order(head),
+			   __ATOMIC_RELAXED);
 	ukmem_free_pages(head, compound_order(head));
 }
 

@@ -312,6 +312,13 @@ void slab_bug(const struct kmem_cache *s, const char *fmt, ...)
 
 int ukmem_slab_validate(void);
 
+/* Pages held by slabs (and large kmalloc blocks, which the kernel counts
+ * as unreclaimable slab too): the kernel's NR_SLAB_RECLAIMABLE_B and
+ * NR_SLAB_UNRECLAIMABLE_B, in pages.  Atomic. */
+extern unsigned long ukmem_slab_pages[2];
+#define SLAB_PAGES_RECLAIMABLE 0
+#define SLAB_PAGES_UNRECLAIMABLE 1
+
 /* fork(): take and release every slab lock (slab_mutex, owners_lock, each
  * cache's list_locks and barn locks), in lock order. */
 void ukmem_slab_lock_all(void);

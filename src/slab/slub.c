@@ -38,6 +38,7 @@
 struct list_head slab_caches = { &slab_caches, &slab_caches };
 plat_lock_t slab_mutex = PLAT_LOCK_INIT;
 int slab_nomerge;
+unsigned long ukmem_slab_pages[2];
 unsigned int slub_min_order;
 unsigned int slub_max_order = PAGE_ALLOC_COSTLY_ORDER;
 unsigned int slub_min_objects;
@@ -459,6 +460,9 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	}
 	slab = (struct slab *)(void *)page;
 	nr = oo_objects(oo);
+	__atomic_fetch_add(&ukmem_slab_pages[(s->flags & SLAB_RECLAIM_ACCOUNT) ?
+			   SLAB_PAGES_RECLAIMABLE : SLAB_PAGES_UNRECLAIMABLE],
+			   1UL << oo_order(oo), __ATOMIC_RELAXED);
 	page->flags |= 1UL << PG_slab;
 	slab->slab_cache = s;
 	slab->inuse = 0;
@@ -482,6 +486,9 @@ static void discard_slab(struct kmem_cache *s, struct slab *slab)
 	struct page *page = slab_page(slab);
 	unsigned int order = page_alloc_order(page) - 1;
 
+	__atomic_fetch_sub(&ukmem_slab_pages[(s->flags & SLAB_RECLAIM_ACCOUNT) ?
+			   SLAB_PAGES_RECLAIMABLE : SLAB_PAGES_UNRECLAIMABLE],
+			   1UL << order, __ATOMIC_RELAXED);
 	page->flags &= ~(1UL << PG_slab);
 	slab->slab_cache = NULL;
 	slab->freelist = NULL;

@@ -30,6 +30,8 @@
  *
  * Locks: none; counters are read racily, as the kernel's are.
  */
+#include "slab/slab.h"
+#include "slab/vmalloc_internal.h"
 #include "stats/stats.h"
 
 /* vm_overcommit_ratio's default (mm/util.c). */
@@ -63,6 +65,10 @@ int stats_meminfo_show(struct seq_buf *s)
 	unsigned long reserve = __atomic_load_n(&ukmem_mm.totalreserve_pages, __ATOMIC_RELAXED);
 	unsigned long available = freeram > reserve ? freeram - reserve : 0;
 	unsigned long hugepage_kb = (PAGE_SIZE << pageblock_order) >> 10;
+	unsigned long sreclaimable = __atomic_load_n(&ukmem_slab_pages[SLAB_PAGES_RECLAIMABLE],
+						     __ATOMIC_RELAXED);
+	unsigned long sunreclaim = __atomic_load_n(&ukmem_slab_pages[SLAB_PAGES_UNRECLAIMABLE],
+						   __ATOMIC_RELAXED);
 
 	show_val_kb(s, "MemTotal:       ", totalram);
 	show_val_kb(s, "MemFree:        ", freeram);
@@ -98,10 +104,10 @@ int stats_meminfo_show(struct seq_buf *s)
 	show_val_kb(s, "AnonPages:      ", 0);
 	show_val_kb(s, "Mapped:         ", 0);
 	show_val_kb(s, "Shmem:          ", 0);
-	show_val_kb(s, "KReclaimable:   ", 0);
-	show_val_kb(s, "Slab:           ", 0);
-	show_val_kb(s, "SReclaimable:   ", 0);
-	show_val_kb(s, "SUnreclaim:     ", 0);
+	show_val_kb(s, "KReclaimable:   ", sreclaimable);
+	show_val_kb(s, "Slab:           ", sreclaimable + sunreclaim);
+	show_val_kb(s, "SReclaimable:   ", sreclaimable);
+	show_val_kb(s, "SUnreclaim:     ", sunreclaim);
 	ukmem_seq_printf(s, "KernelStack:    %8lu kB\n", 0UL);
 	show_val_kb(s, "PageTables:     ", 0);
 	show_val_kb(s, "SecPageTables:  ", 0);
@@ -111,8 +117,9 @@ int stats_meminfo_show(struct seq_buf *s)
 	show_val_kb(s, "WritebackTmp:   ", 0);
 	show_val_kb(s, "CommitLimit:    ", totalram * OVERCOMMIT_RATIO / 100);
 	show_val_kb(s, "Committed_AS:   ", 0);
-	ukmem_seq_printf(s, "VmallocTotal:   %8lu kB\n", 0UL);
-	show_val_kb(s, "VmallocUsed:    ", 0);
+	ukmem_seq_printf(s, "VmallocTotal:   %8lu kB\n",
+			 (unsigned long)(ukmem_vmalloc_total_bytes() >> 10));
+	show_val_kb(s, "VmallocUsed:    ", ukmem_vmalloc_used_pages());
 	show_val_kb(s, "VmallocChunk:   ", 0);
 	show_val_kb(s, "Percpu:         ", 0);
 
