@@ -183,8 +183,13 @@ static int parse_options(const char *options, struct boot_options *opt)
 	return ret;
 }
 
+/* Apply the slab options, then start the page allocator; a start that
+ * fails leaves every option as it was. */
 static int start_locked(const struct boot_options *bo)
 {
+	unsigned int old_min_order = slub_min_order, old_max_order = slub_max_order;
+	unsigned int old_min_objects = slub_min_objects;
+	int old_nomerge = slab_nomerge;
 	int ret;
 
 	if (bo->slub_min_order >= 0)
@@ -198,9 +203,46 @@ static int start_locked(const struct boot_options *bo)
 	if (bo->slab_nomerge >= 0)
 		slab_nomerge = bo->slab_nomerge;
 	ret = ukmem_page_init(&bo->page);
-	if (ret == 0)
+	if (ret == 0) {
 		__atomic_store_n(&state, STATE_UP, __ATOMIC_RELEASE);
+	} else {
+		slub_min_order = old_min_order;
+		slub_max_order = old_max_order;
+		slub_min_objects = old_min_objects;
+		slab_nomerge = old_nomerge;
+	}
 	return ret;
+}
+
+/*
+ * init_lock is held across the whole start, which prints and may be slow;
+ * like the zone lock it marks the thread (ukmem_plat_nest), so a signal
+ * handler that interrupts the start does not wait for its own thread: it
+ * only tries the lock, and its allocation fails.
+ */
+static bool init_lock_take(void)
+{
+	int *nest = ukmem_plat_nest();
+	int outer = (*nest)++;
+
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (outer > 0) {
+		if (!ukmem_plat_trylock(&init_lock)) {
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			(*nest)--;
+			return false;
+		}
+		return true;
+	}
+	ukmem_plat_lock(&init_lock);
+	return true;
+}
+
+static void init_lock_release(void)
+{
+	ukmem_plat_unlock(&init_lock);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	(*ukmem_plat_nest())--;
 }
 
 int ukmem_init(const char *options)
@@ -215,9 +257,10 @@ int ukmem_init(const char *options)
 		ukmem_printk("ukmem: options rejected: \"%s\"\n", options);
 		return ret;
 	}
-	ukmem_plat_lock(&init_lock);
+	if (!init_lock_take())
+		return -EBUSY;
 	ret = ukmem_initialized() ? -EBUSY : start_locked(&opt);
-	ukmem_plat_unlock(&init_lock);
+	init_lock_release();
 	return ret;
 }
 
@@ -228,7 +271,8 @@ bool ukmem_ensure_init(void)
 
 	if (__builtin_expect(ukmem_initialized(), 1))
 		return true;
-	ukmem_plat_lock(&init_lock);
+	if (!init_lock_take())
+		return false;
 	if (!ukmem_initialized()) {
 		options = ukmem_plat_boot_options();
 		if (parse_options(options, &opt)) {
@@ -237,7 +281,7 @@ bool ukmem_ensure_init(void)
 		}
 		start_locked(&opt);
 	}
-	ukmem_plat_unlock(&init_lock);
+	init_lock_release();
 	return ukmem_initialized();
 }
 

@@ -508,7 +508,32 @@ static void free_boot_memory(void)
 	}
 }
 
+static int page_init_steps(const struct ukmem_page_options *opt);
+
+/* Undo a start that failed half way: give the arena back and forget the
+ * regions, so nothing points at memory ukmem does not manage. */
+static void page_init_undo(void)
+{
+	if (ukmem_mm.arena_base)
+		ukmem_plat_unreserve((void *)ukmem_mm.arena_base, ukmem_mm.arena_size);
+	__builtin_memset(&ukmem_mm, 0, sizeof(ukmem_mm));
+	__builtin_memset(ukmem_mem_regions, 0, sizeof(ukmem_mem_regions));
+	__builtin_memset(&memblock, 0, sizeof(memblock));
+	ukmem_nr_mem_regions = 0;
+	ukmem_mem_map = NULL;
+	nr_spans = 0;
+}
+
 int ukmem_page_init(const struct ukmem_page_options *opt)
+{
+	int ret = page_init_steps(opt);
+
+	if (ret < 0)
+		page_init_undo();
+	return ret;
+}
+
+static int page_init_steps(const struct ukmem_page_options *opt)
 {
 	int ret;
 

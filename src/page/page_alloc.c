@@ -201,11 +201,22 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 		if (no_progress_loops > MAX_RECLAIM_RETRIES && !(gfp & __GFP_NOFAIL))
 			break;
 	}
-	if (gfp & __GFP_NOFAIL) {
-		/* The kernel's last resort for __GFP_NOFAIL: part of the reserve. */
-		page = get_page_from_freelist(gfp, order, alloc_flags | ALLOC_MIN_RESERVE, ac);
-		if (page)
-			return page;
+	if ((gfp & __GFP_NOFAIL) && can_direct_reclaim) {
+		/* Never fail: use part of the reserve, as the kernel's last
+		 * resort does, and otherwise wait for memory to be freed
+		 * (the kernel loops through reclaim; until the reclaim layer
+		 * exists, other threads' frees are what this waits for). */
+		for (;;) {
+			page = get_page_from_freelist(gfp, order,
+						      alloc_flags | ALLOC_MIN_RESERVE, ac);
+			if (page)
+				return page;
+			if (ukmem_reclaim_hook)
+				ukmem_reclaim_hook(gfp, order);
+			if (*ukmem_plat_nest() == 0)
+				drain_pages(-1);
+			ukmem_plat_relax();
+		}
 	}
 	warn_alloc(gfp, "page allocation failure: order:%u", order);
 	return NULL;
@@ -331,6 +342,7 @@ void ukmem_free_pages(struct page *page, unsigned int order)
 	int ref;
 
 	if (__builtin_expect(!page_in_memmap(page), 0)) {
+		__atomic_fetch_add(&ukmem_mm.bad_page_reports, 1, __ATOMIC_RELAXED);
 		ukmem_printk("BUG: Bad page state in process %s  page:%p\n"
 			     "page dumped because: not a struct page of ukmem's memmap\n",
 			     ukmem_plat_comm(), (const void *)page);
@@ -391,12 +403,14 @@ void ukmem_free_pages_addr(unsigned long addr, unsigned int order)
 	if (!addr)
 		return;
 	if (addr & (PAGE_SIZE - 1)) {
+		__atomic_fetch_add(&ukmem_mm.bad_page_reports, 1, __ATOMIC_RELAXED);
 		ukmem_printk("WARNING: free_pages(0x%lx, %u): address is not page aligned; "
 			     "ignored\n", addr, order);
 		return;
 	}
 	page = virt_to_page((const void *)addr);
 	if (!page) {
+		__atomic_fetch_add(&ukmem_mm.bad_page_reports, 1, __ATOMIC_RELAXED);
 		ukmem_printk("BUG: Bad page state in process %s  addr:0x%lx\n"
 			     "page dumped because: address is not in ukmem's memory\n",
 			     ukmem_plat_comm(), addr);

@@ -186,10 +186,15 @@ void drain_pages(int cpu)
 				continue;
 			if (cpu >= 0) {
 				drain_zone_cpu(zone, cpu);
-				continue;
+			} else {
+				for (int c = 0; c < ukmem_mm.nr_cpus; c++)
+					drain_zone_cpu(zone, c);
 			}
-			for (int c = 0; c < ukmem_mm.nr_cpus; c++)
-				drain_zone_cpu(zone, c);
+			/* Frees a signal handler deferred are finished by the
+			 * next holder of the zone lock: be that holder. */
+			if (__atomic_load_n(&zone->deferred_free.first, __ATOMIC_RELAXED) &&
+			    zone_lock(zone))
+				zone_unlock(zone);
 		}
 	}
 }

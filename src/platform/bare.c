@@ -99,6 +99,17 @@ void *ukmem_plat_reserve(size_t size, size_t align)
 	return NULL;
 }
 
+void ukmem_plat_unreserve(void *addr, size_t size)
+{
+	(void)addr;
+	(void)size;
+}
+
+/* No scheduler to yield to: the caller simply tries again. */
+void ukmem_plat_relax(void)
+{
+}
+
 bool ukmem_plat_release(void *addr, size_t size)
 {
 	(void)addr;

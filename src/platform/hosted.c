@@ -153,6 +153,23 @@ void *ukmem_plat_reserve(size_t size, size_t align)
 	return (void *)aligned;
 }
 
+void ukmem_plat_unreserve(void *addr, size_t size)
+{
+	int saved_errno = errno;
+
+	munmap(addr, size);
+	errno = saved_errno;
+}
+
+void ukmem_plat_relax(void)
+{
+	int saved_errno = errno;
+	struct timespec ts = { 0, 1000000 };	/* 1 ms */
+
+	nanosleep(&ts, NULL);
+	errno = saved_errno;
+}
+
 bool ukmem_plat_release(void *addr, size_t size)
 {
 	int saved_errno = errno;

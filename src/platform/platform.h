@@ -58,6 +58,14 @@ struct plat_region {
  */
 void *ukmem_plat_reserve(size_t size, size_t align);
 
+/* Give back a whole reservation made by ukmem_plat_reserve (start-up that
+ * failed half way).  Bare: nothing to do. */
+void ukmem_plat_unreserve(void *addr, size_t size);
+
+/* Let other threads run before trying again (hosted: a short sleep, so a
+ * thread waiting for memory does not spin; bare: nothing). */
+void ukmem_plat_relax(void);
+
 /*
  * Hand [addr, addr+size) back to the OS.  Afterwards the range stays
  * reserved and reads as zero; touching it commits it again.  Returns true
