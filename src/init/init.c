@@ -222,27 +222,12 @@ static int start_locked(const struct boot_options *bo)
  */
 static bool init_lock_take(void)
 {
-	int *nest = ukmem_plat_nest();
-	int outer = (*nest)++;
-
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (outer > 0) {
-		if (!ukmem_plat_trylock(&init_lock)) {
-			__atomic_signal_fence(__ATOMIC_SEQ_CST);
-			(*nest)--;
-			return false;
-		}
-		return true;
-	}
-	ukmem_plat_lock(&init_lock);
-	return true;
+	return ukmem_lock(&init_lock);
 }
 
 static void init_lock_release(void)
 {
-	ukmem_plat_unlock(&init_lock);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	(*ukmem_plat_nest())--;
+	ukmem_unlock(&init_lock);
 }
 
 int ukmem_init(const char *options)

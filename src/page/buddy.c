@@ -73,28 +73,15 @@ static void free_deferred_locked(struct zone *zone);
  */
 bool zone_lock(struct zone *zone)
 {
-	int *nest = ukmem_plat_nest();
-	int outer = (*nest)++;
-
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (outer > 0) {
-		if (!ukmem_plat_trylock(&zone->lock)) {
-			__atomic_signal_fence(__ATOMIC_SEQ_CST);
-			(*nest)--;
-			return false;
-		}
-	} else {
-		ukmem_plat_lock(&zone->lock);
-	}
+	if (!ukmem_lock(&zone->lock))
+		return false;
 	free_deferred_locked(zone);
 	return true;
 }
 
 void zone_unlock(struct zone *zone)
 {
-	ukmem_plat_unlock(&zone->lock);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	(*ukmem_plat_nest())--;
+	ukmem_unlock(&zone->lock);
 }
 
 /* ---- free lists ---------------------------------------------------------- */

@@ -157,6 +157,41 @@ void ukmem_plat_unlock(plat_lock_t *lock);
  * UKMEM_OPTIONS environment variable (read without malloc), bare NULL. */
 const char *ukmem_plat_boot_options(void);
 
+/*
+ * The locks of every layer go through these two (the per-CPU page list
+ * locks, which are only ever tried, and the fork() lock-all excepted).
+ * ukmem_lock() marks the thread in the nest count *before* taking the
+ * lock; a thread already marked is either a signal handler that
+ * interrupted a holder of some ukmem lock or code that holds one lock and
+ * takes another.  Either way it only tries, so a handler never waits for
+ * its own thread: the caller must cope with false (fail the allocation,
+ * defer the free, skip the statistics).  Nested acquisitions in normal
+ * code are therefore tries too, and every one of them has such a fallback.
+ */
+static inline bool ukmem_lock(plat_lock_t *lock)
+{
+	int *nest = ukmem_plat_nest();
+	int outer = (*nest)++;
+
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (outer == 0) {
+		ukmem_plat_lock(lock);
+		return true;
+	}
+	if (ukmem_plat_trylock(lock))
+		return true;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	(*nest)--;
+	return false;
+}
+
+static inline void ukmem_unlock(plat_lock_t *lock)
+{
+	ukmem_plat_unlock(lock);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	(*ukmem_plat_nest())--;
+}
+
 /* ---- time, logging, backtraces ----------------------------------------- */
 
 /* Monotonic nanoseconds; 0 on bare without a clock hook. */

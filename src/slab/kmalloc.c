@@ -57,6 +57,7 @@ static unsigned int kmalloc_sizes(unsigned int idx)
 
 static plat_lock_t slab_init_lock = PLAT_LOCK_INIT;
 static int slab_state;	/* 0 down, 1 up */
+static int slab_init_tid;	/* the thread starting the slab layer, or 0 */
 
 void sheaves_init(void);
 
@@ -98,10 +99,19 @@ bool slab_ensure_init(void)
 		return true;
 	if (!ukmem_ensure_init())
 		return false;
+	/* The start creates caches and slabs, taking slab_mutex, list_lock
+	 * and zone locks as any allocation does, so it must not count as
+	 * holding a lock (ukmem_lock would make those tries).  A signal
+	 * handler that interrupts it is recognised by the thread id instead,
+	 * and fails its allocation. */
+	if (__atomic_load_n(&slab_init_tid, __ATOMIC_RELAXED) == ukmem_plat_tid())
+		return false;
 	ukmem_plat_lock(&slab_init_lock);
 	if (!slab_state) {
+		__atomic_store_n(&slab_init_tid, ukmem_plat_tid(), __ATOMIC_RELAXED);
 		sheaves_init();
 		kmalloc_init();
+		__atomic_store_n(&slab_init_tid, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&slab_state, 1, __ATOMIC_RELEASE);
 	}
 	ukmem_plat_unlock(&slab_init_lock);
@@ -130,7 +140,9 @@ void *ukmem_kmalloc_large(size_t size, gfp_t gfp, int node)
 		return NULL;
 	}
 	order = (unsigned int)get_order(size);
-	page = ukmem_alloc_pages((gfp & ~(__GFP_DMA32 | __GFP_HIGHMEM)) | __GFP_COMP, order, node);
+	if (gfp & (__GFP_DMA32 | __GFP_HIGHMEM))
+		gfp = slab_fix_flags(gfp);
+	page = ukmem_alloc_pages(gfp | __GFP_COMP, order, node);
 	if (!page)
 		return NULL;
 	__atomic_fetch_add(&ukmem_slab_pages[SLAB_PAGES_UNRECLAIMABLE], 1UL << order,

@@ -102,15 +102,14 @@ static struct slab_sheaf *barn_take(struct kmem_cache *s, bool full)
 	unsigned int *count = full ? &barn->nr_full : &barn->nr_empty;
 	struct slab_sheaf *sheaf = NULL;
 
-	if (!__atomic_load_n(count, __ATOMIC_RELAXED))
+	if (!__atomic_load_n(count, __ATOMIC_RELAXED) || !ukmem_lock(&barn->lock))
 		return NULL;
-	ukmem_plat_lock(&barn->lock);
 	if (!list_empty(list)) {
 		sheaf = list_first_entry(list, struct slab_sheaf, barn_list);
 		list_del(&sheaf->barn_list);
 		__atomic_store_n(count, *count - 1, __ATOMIC_RELAXED);
 	}
-	ukmem_plat_unlock(&barn->lock);
+	ukmem_unlock(&barn->lock);
 	return sheaf;
 }
 
@@ -122,13 +121,14 @@ static bool barn_put(struct kmem_cache *s, struct slab_sheaf *sheaf, bool full)
 	unsigned int *count = full ? &barn->nr_full : &barn->nr_empty;
 	bool ok = false;
 
-	ukmem_plat_lock(&barn->lock);
+	if (!ukmem_lock(&barn->lock))
+		return false;
 	if (*count < (full ? MAX_FULL_SHEAVES : MAX_EMPTY_SHEAVES)) {
 		list_add(&sheaf->barn_list, list);
 		__atomic_store_n(count, *count + 1, __ATOMIC_RELAXED);
 		ok = true;
 	}
-	ukmem_plat_unlock(&barn->lock);
+	ukmem_unlock(&barn->lock);
 	return ok;
 }
 
@@ -152,10 +152,13 @@ static struct slub_owner *owner_get(void)
 	if (!page)
 		return NULL;
 	o = page_address(page);
-	ukmem_plat_lock(&owners_lock);
+	if (!ukmem_lock(&owners_lock)) {
+		ukmem_free_pages(page, OWNER_ORDER_PAGES);
+		return NULL;
+	}
 	list_add(&o->list, &owners_list);
 	current_owner = o;
-	ukmem_plat_unlock(&owners_lock);
+	ukmem_unlock(&owners_lock);
 	ukmem_plat_on_thread_exit(owner_exit_hook, o);
 	return o;
 }
@@ -203,9 +206,10 @@ static void owner_exit_hook(void *arg)
 
 	if (current_owner == o)
 		current_owner = &ukmem_dummy_owner;
-	ukmem_plat_lock(&owners_lock);
+	/* Thread exit runs outside any ukmem lock: this does not fail. */
+	ukmem_lock(&owners_lock);
 	list_del(&o->list);
-	ukmem_plat_unlock(&owners_lock);
+	ukmem_unlock(&owners_lock);
 	owner_flush(o, NULL, true);
 	ukmem_free_pages_addr((unsigned long)o, OWNER_ORDER_PAGES);
 }
@@ -401,7 +405,8 @@ static void flush_barns(struct kmem_cache *s, bool free_empty)
 
 		if (!barn->nr_full && !barn->nr_empty)
 			continue;
-		ukmem_plat_lock(&barn->lock);
+		if (!ukmem_lock(&barn->lock))
+			continue;	/* a signal handler: flushed next time */
 		full = barn->sheaves_full;
 		empty = barn->sheaves_empty;
 		if (list_empty(&barn->sheaves_full)) {
@@ -424,7 +429,7 @@ static void flush_barns(struct kmem_cache *s, bool free_empty)
 		} else {
 			INIT_LIST_HEAD(&empty);
 		}
-		ukmem_plat_unlock(&barn->lock);
+		ukmem_unlock(&barn->lock);
 		while (!list_empty(&full)) {
 			struct slab_sheaf *sheaf = list_first_entry(&full, struct slab_sheaf, barn_list);
 
@@ -449,7 +454,8 @@ static void flush_owners(struct kmem_cache *s, bool detach)
 	struct slub_owner *self = current_owner;
 	bool fenced;
 
-	ukmem_plat_lock(&owners_lock);
+	if (!ukmem_lock(&owners_lock))
+		return;	/* a signal handler: leave the owners alone */
 	list_for_each(pos, &owners_list) {
 		struct slub_owner *o = list_entry(pos, struct slub_owner, list);
 
@@ -471,7 +477,7 @@ static void flush_owners(struct kmem_cache *s, bool detach)
 		}
 		__atomic_store_n(&o->stop, 0, __ATOMIC_RELEASE);
 	}
-	ukmem_plat_unlock(&owners_lock);
+	ukmem_unlock(&owners_lock);
 }
 
 void sheaves_flush_all(struct kmem_cache *s)

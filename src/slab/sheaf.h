@@ -115,8 +115,17 @@ static inline __attribute__((always_inline)) void slab_free(struct kmem_cache *s
 				    off != (uintptr_t)off_to_index(s, off) * s->size, 0)) {
 		goto bad;
 	}
-	if (__builtin_expect(*where == mark, 0))
-		goto bad_double;
+	/* Already free?  In a sheaf the word is the mark; on the slab's
+	 * freelist it decodes to NULL or to an object of this slab. */
+	{
+		uintptr_t next = *where ^ mark ^ (uintptr_t)SHEAF_MARK;
+
+		if (__builtin_expect(*where == mark, 0))
+			goto bad_double;
+		if (__builtin_expect(next - ((uintptr_t)obj - off) <
+				     (uintptr_t)slab_objects(slab) * s->size || !next, 0))
+			goto maybe_double;
+	}
 	if (owner_enter(o)) {
 		struct slab_sheaf *sheaf = o->pcs[s->id].main;
 
@@ -135,6 +144,13 @@ bad:
 	return;
 bad_double:
 	slab_free_bad(s, slab, obj, true);
+	return;
+maybe_double:
+	/* Rare: user data that decodes into the slab.  Ask the freelist. */
+	if (slub_object_on_freelist(s, slab, obj))
+		slab_free_bad(s, slab, obj, true);
+	else
+		slab_free_slow(s, obj);
 }
 
 #endif /* UKMEM_SLAB_SHEAF_H */

@@ -324,6 +324,14 @@ extern unsigned long ukmem_slab_pages[2];
 void ukmem_slab_lock_all(void);
 void ukmem_slab_unlock_all(void);
 
+/* The kernel's kmalloc_fix_flags(): strip the zone modifiers a slab cannot
+ * honour (GFP_SLAB_BUG_MASK) with its "Unexpected gfp" warning. */
+gfp_t slab_fix_flags(gfp_t gfp);
+
+/* Is obj on its slab's freelist (a double free)?  Takes list_lock; false
+ * also when the lock cannot be taken (a signal handler). */
+bool slub_object_on_freelist(struct kmem_cache *s, struct slab *slab, const void *obj);
+
 /* ---- sheaf.c: per-owner sheaves and barns (fast paths: sheaf.h) --------- */
 
 /* Flush every owner's sheaves of s (all caches if s is NULL) and empty the

@@ -363,7 +363,8 @@ struct kmem_cache *slub_create_cache(const char *name, unsigned int size, unsign
 	void *obj;
 	int id;
 
-	ukmem_plat_lock(&slab_mutex);
+	if (!ukmem_lock(&slab_mutex))
+		return NULL;
 	if (!slab_layer_up)
 		kmem_cache_boot_init();
 	s = find_mergeable_locked(size, align, flags, ctor);
@@ -373,10 +374,10 @@ struct kmem_cache *slub_create_cache(const char *name, unsigned int size, unsign
 			s->object_size = size;
 		if (ALIGN(size, (unsigned int)sizeof(void *)) > s->inuse)
 			s->inuse = ALIGN(size, (unsigned int)sizeof(void *));
-		ukmem_plat_unlock(&slab_mutex);
+		ukmem_unlock(&slab_mutex);
 		return s;
 	}
-	ukmem_plat_unlock(&slab_mutex);
+	ukmem_unlock(&slab_mutex);
 
 	if (slub_get_objects(&kmem_cache_boot, GFP_KERNEL, NUMA_NO_NODE, &obj, 1) != 1)
 		return NULL;
@@ -386,10 +387,13 @@ struct kmem_cache *slub_create_cache(const char *name, unsigned int size, unsign
 		slub_put_objects(&kmem_cache_boot, &obj, 1);
 		return NULL;
 	}
-	ukmem_plat_lock(&slab_mutex);
+	if (!ukmem_lock(&slab_mutex)) {
+		slub_put_objects(&kmem_cache_boot, &obj, 1);
+		return NULL;
+	}
 	id = alloc_cache_id();
 	if (id < 0) {
-		ukmem_plat_unlock(&slab_mutex);
+		ukmem_unlock(&slab_mutex);
 		ukmem_printk("kmem_cache_create(%s): more than %d caches\n", name, SLAB_MAX_CACHES);
 		slub_put_objects(&kmem_cache_boot, &obj, 1);
 		return NULL;
@@ -397,7 +401,7 @@ struct kmem_cache *slub_create_cache(const char *name, unsigned int size, unsign
 	s->id = (unsigned int)id;
 	sheaves_cache_init(s);
 	list_add_tail(&s->list, &slab_caches);
-	ukmem_plat_unlock(&slab_mutex);
+	ukmem_unlock(&slab_mutex);
 	return s;
 }
 
@@ -416,6 +420,17 @@ static int numa_mem_id(void)
 /* Zone modifiers a slab cannot honour (GFP_SLAB_BUG_MASK). */
 #define GFP_SLAB_BUG_MASK (__GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK)
 
+gfp_t slab_fix_flags(gfp_t gfp)
+{
+	char a[160], b[160];
+	gfp_t fixed = gfp & ~GFP_SLAB_BUG_MASK;
+
+	ukmem_printk("Unexpected gfp: %#x (%s). Fixing up to gfp: %#x (%s). Fix your code!\n",
+		     gfp & GFP_SLAB_BUG_MASK, format_gfp(gfp & GFP_SLAB_BUG_MASK, a, sizeof(a)),
+		     fixed, format_gfp(fixed, b, sizeof(b)));
+	return fixed;
+}
+
 /* Allocate and lay out a slab; no lock held. */
 static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 {
@@ -426,15 +441,8 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	char *start, *p;
 	unsigned int nr;
 
-	if (gfp & GFP_SLAB_BUG_MASK) {
-		char a[160], b[160];
-		gfp_t fixed = gfp & ~GFP_SLAB_BUG_MASK;
-
-		ukmem_printk("Unexpected gfp: %#x (%s). Fixing up to gfp: %#x (%s). Fix your code!\n",
-			     gfp & GFP_SLAB_BUG_MASK, format_gfp(gfp & GFP_SLAB_BUG_MASK, a, sizeof(a)),
-			     fixed, format_gfp(fixed, b, sizeof(b)));
-		gfp = fixed;
-	}
+	if (gfp & GFP_SLAB_BUG_MASK)
+		gfp = slab_fix_flags(gfp);
 	flags = (gfp & GFP_SLAB_PASS) | s->allocflags;
 	/* First the preferred order without effort, then the smallest. */
 	page = ukmem_alloc_pages((flags | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL,
@@ -506,27 +514,12 @@ static struct kmem_cache_node *slab_node(struct kmem_cache *s, struct slab *slab
 
 static bool list_lock(struct kmem_cache_node *n)
 {
-	int *nest = ukmem_plat_nest();
-	int outer = (*nest)++;
-
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (outer > 0) {
-		if (!ukmem_plat_trylock(&n->list_lock)) {
-			__atomic_signal_fence(__ATOMIC_SEQ_CST);
-			(*nest)--;
-			return false;
-		}
-	} else {
-		ukmem_plat_lock(&n->list_lock);
-	}
-	return true;
+	return ukmem_lock(&n->list_lock);
 }
 
 static void list_unlock(struct kmem_cache_node *n)
 {
-	ukmem_plat_unlock(&n->list_lock);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	(*ukmem_plat_nest())--;
+	ukmem_unlock(&n->list_lock);
 }
 
 static void add_partial_locked(struct kmem_cache_node *n, struct slab *slab, bool tail)
@@ -563,11 +556,17 @@ static unsigned int take_from_slab_locked(struct kmem_cache *s, struct slab *sla
 unsigned int slub_get_objects(struct kmem_cache *s, gfp_t gfp, int node, void **p,
 			      unsigned int count)
 {
-	int nid = node == NUMA_NO_NODE ? numa_mem_id() : node;
 	unsigned int got = 0;
+	int nid;
 
-	if (nid < 0 || nid >= ukmem_mm.nr_nodes)
+	if (node < NUMA_NO_NODE || node >= MAX_NUMNODES) {
+		ukmem_printk("WARNING: %s: node %d is not a node\n", s->name, node);
 		return 0;
+	}
+	/* A node with no memory: ignore the constraint, as ___slab_alloc. */
+	if (node >= ukmem_mm.nr_nodes)
+		node = NUMA_NO_NODE;
+	nid = node == NUMA_NO_NODE ? numa_mem_id() : node;
 	while (got < count) {
 		struct kmem_cache_node *n = &s->node[nid];
 		struct slab *slab;
@@ -617,6 +616,18 @@ static bool on_freelist_locked(struct kmem_cache *s, struct slab *slab, const vo
 		if (fp == obj)
 			return true;
 	return false;
+}
+
+bool slub_object_on_freelist(struct kmem_cache *s, struct slab *slab, const void *obj)
+{
+	struct kmem_cache_node *n = slab_node(s, slab);
+	bool found;
+
+	if (!list_lock(n))
+		return false;
+	found = on_freelist_locked(s, slab, obj);
+	list_unlock(n);
+	return found;
 }
 
 /*
@@ -732,7 +743,8 @@ unsigned long slub_shrink_nodes(struct kmem_cache *s, bool all)
 		struct slab *to_discard = NULL;
 		struct list_head *pos, *next;
 
-		ukmem_plat_lock(&n->list_lock);
+		if (!list_lock(n))
+			continue;	/* a signal handler: shrink later */
 		for (pos = n->partial.next; pos != &n->partial; pos = next) {
 			struct slab *slab = list_entry(pos, struct slab, slab_list);
 
@@ -745,7 +757,7 @@ unsigned long slub_shrink_nodes(struct kmem_cache *s, bool all)
 			slab->slab_list.next = (struct list_head *)(void *)to_discard;
 			to_discard = slab;
 		}
-		ukmem_plat_unlock(&n->list_lock);
+		list_unlock(n);
 		while (to_discard) {
 			struct slab *nx = (struct slab *)(void *)to_discard->slab_list.next;
 
@@ -765,7 +777,8 @@ void slub_count(struct kmem_cache *s, struct slub_counts *c)
 		unsigned long free = 0;
 		struct list_head *pos;
 
-		ukmem_plat_lock(&n->list_lock);
+		if (!list_lock(n))
+			continue;	/* a signal handler: no counts for this node */
 		list_for_each(pos, &n->partial) {
 			struct slab *slab = list_entry(pos, struct slab, slab_list);
 
@@ -777,7 +790,7 @@ void slub_count(struct kmem_cache *s, struct slub_counts *c)
 		c->partial_slabs += n->nr_partial;
 		c->per_node_objs[nid] = n->total_objects - free;
 		c->per_node_slabs[nid] = n->nr_slabs;
-		ukmem_plat_unlock(&n->list_lock);
+		list_unlock(n);
 	}
 }
 
@@ -823,14 +836,15 @@ void ukmem_kmem_cache_destroy(struct kmem_cache *s)
 
 	if (!s || s == &kmem_cache_boot)
 		return;
-	ukmem_plat_lock(&slab_mutex);
+	if (!ukmem_lock(&slab_mutex))
+		return;
 	if (s->refcount > 1 || s->destroyed_with_objects) {
 		if (!s->destroyed_with_objects)
 			s->refcount--;
-		ukmem_plat_unlock(&slab_mutex);
+		ukmem_unlock(&slab_mutex);
 		return;
 	}
-	ukmem_plat_unlock(&slab_mutex);
+	ukmem_unlock(&slab_mutex);
 
 	sheaves_flush_all(s);
 	slub_shrink_nodes(s, true);
@@ -840,7 +854,10 @@ void ukmem_kmem_cache_destroy(struct kmem_cache *s)
 		struct kmem_cache_node *n = &s->node[nid];
 		struct list_head *pos;
 
-		ukmem_plat_lock(&n->list_lock);
+		if (!list_lock(n)) {
+			busy = true;
+			continue;
+		}
 		if (n->nr_slabs)
 			busy = true;
 		list_for_each(pos, &n->partial)
@@ -848,20 +865,21 @@ void ukmem_kmem_cache_destroy(struct kmem_cache *s)
 		if (n->nr_slabs > n->nr_partial)
 			ukmem_printk("%s: %lu full slabs remain on node %d\n", s->name,
 				     n->nr_slabs - n->nr_partial, nid);
-		ukmem_plat_unlock(&n->list_lock);
+		list_unlock(n);
 	}
-	ukmem_plat_lock(&slab_mutex);
+	if (!ukmem_lock(&slab_mutex))
+		return;
 	if (busy) {
 		/* As the kernel: warn and leave the cache in place. */
 		s->destroyed_with_objects = true;
-		ukmem_plat_unlock(&slab_mutex);
+		ukmem_unlock(&slab_mutex);
 		ukmem_printk("WARNING: kmem_cache_destroy %s: Slab cache still has objects when "
 			     "called from %p\n", s->name, __builtin_return_address(0));
 		return;
 	}
 	list_del(&s->list);
 	free_cache_id(s->id);
-	ukmem_plat_unlock(&slab_mutex);
+	ukmem_unlock(&slab_mutex);
 	sheaves_cache_destroy(s);
 	void *obj = s;
 
@@ -892,7 +910,8 @@ static int validate_cache(struct kmem_cache *s)
 		unsigned long nr_partial = 0;
 		struct list_head *pos;
 
-		ukmem_plat_lock(&n->list_lock);
+		if (!list_lock(n))
+			continue;
 		list_for_each(pos, &n->partial) {
 			struct slab *slab = list_entry(pos, struct slab, slab_list);
 			unsigned int free = 0;
@@ -924,7 +943,7 @@ static int validate_cache(struct kmem_cache *s)
 		if (n->nr_partial > n->nr_slabs)
 			bad += validate_report(s, "more partial slabs than slabs", n->nr_partial,
 					       n->nr_slabs);
-		ukmem_plat_unlock(&n->list_lock);
+		list_unlock(n);
 	}
 	return bad;
 }
@@ -934,10 +953,11 @@ int ukmem_slab_validate(void)
 	struct list_head *pos;
 	int bad = 0;
 
-	ukmem_plat_lock(&slab_mutex);
+	if (!ukmem_lock(&slab_mutex))
+		return 0;
 	list_for_each(pos, &slab_caches)
 		bad += validate_cache(list_entry(pos, struct kmem_cache, list));
-	ukmem_plat_unlock(&slab_mutex);
+	ukmem_unlock(&slab_mutex);
 	return bad;
 }
 
