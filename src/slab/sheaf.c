@@ -403,7 +403,8 @@ static void flush_barns(struct kmem_cache *s, bool free_empty)
 		struct node_barn *barn = &s->node[nid].barn;
 		struct list_head full, empty;
 
-		if (!barn->nr_full && !barn->nr_empty)
+		if (!__atomic_load_n(&barn->nr_full, __ATOMIC_RELAXED) &&
+		    !__atomic_load_n(&barn->nr_empty, __ATOMIC_RELAXED))
 			continue;
 		if (!ukmem_lock(&barn->lock))
 			continue;	/* a signal handler: flushed next time */
