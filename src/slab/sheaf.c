@@ -22,7 +22,8 @@
  *     The owner sets busy, then reads stop (plain store, plain load: the
  *     barrier orders them against the flusher); seeing stop it leaves its
  *     sheaves alone.  This is Dekker's protocol with the expensive fence
- *     moved to the rare side.  ThreadSanitizer does not know membarrier,
+ *     moved to the rare side.  Where the OS has no membarrier, owners put
+ *     a full fence between the two instead (ukmem_sheaf_fence).  ThreadSanitizer does not know membarrier,
  *     so TSan builds use sequentially consistent operations instead.
  *
  * Double frees.  A freed object that goes into a sheaf gets SHEAF_MARK in
@@ -44,6 +45,7 @@
 #define SHEAF_MAX_CAPACITY 60	/* cpu_partial 120 / 2, the largest */
 
 struct slub_owner ukmem_dummy_owner = { .busy = 1 };
+int ukmem_sheaf_fence;
 UKMEM_THREAD_LOCAL struct slub_owner *ukmem_current_owner = &ukmem_dummy_owner;
 #define current_owner ukmem_current_owner
 
@@ -462,7 +464,9 @@ static void flush_owners(struct kmem_cache *s, bool detach)
 
 		__atomic_store_n(&o->stop, 1, __ATOMIC_SEQ_CST);
 	}
-	fenced = ukmem_plat_membarrier();
+	/* Without membarrier the owners fence on entry (ukmem_sheaf_fence),
+	 * so the handshake holds either way. */
+	fenced = ukmem_plat_membarrier() || ukmem_sheaf_fence;
 	list_for_each(pos, &owners_list) {
 		struct slub_owner *o = list_entry(pos, struct slub_owner, list);
 
@@ -510,6 +514,8 @@ void sheaves_cache_destroy(struct kmem_cache *s)
 void sheaves_init(void);
 void sheaves_init(void)
 {
+	/* Decide once, before any owner exists, who pays for the fence. */
+	ukmem_sheaf_fence = !ukmem_plat_membarrier();
 	sheaf_cache = slub_create_cache("slab_sheaf",
 					(unsigned int)(sizeof(struct slab_sheaf) +
 						       SHEAF_MAX_CAPACITY * sizeof(void *)),

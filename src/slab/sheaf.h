@@ -30,6 +30,8 @@ struct slub_owner {
  * ukmem_dummy_owner, which is always busy: the fast paths fail on it
  * without a NULL test, and the slow path makes a real owner. */
 extern struct slub_owner ukmem_dummy_owner;
+/* Set when the OS has no membarrier: owners then fence themselves. */
+extern int ukmem_sheaf_fence;
 extern UKMEM_THREAD_LOCAL struct slub_owner *ukmem_current_owner;
 
 #if defined(__SANITIZE_THREAD__)
@@ -45,6 +47,8 @@ static inline __attribute__((always_inline)) bool owner_enter(struct slub_owner 
 	if (__atomic_load_n(&o->busy, __ATOMIC_RELAXED))
 		return false;
 	__atomic_store_n(&o->busy, 1, OWNER_ORDER);
+	if (__builtin_expect(ukmem_sheaf_fence, 0))
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (__builtin_expect(__atomic_load_n(&o->stop, __ATOMIC_ACQUIRE), 0)) {
 		__atomic_store_n(&o->busy, 0, __ATOMIC_RELEASE);
