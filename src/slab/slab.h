@@ -294,9 +294,10 @@ unsigned int slub_get_objects(struct kmem_cache *s, gfp_t gfp, int node, void **
  * reported and skipped. */
 void slub_put_objects(struct kmem_cache *s, void **p, unsigned int count);
 
-/* Release the empty slabs above min_partial (all of them if all is set);
- * returns the number of slabs given back. */
-unsigned long slub_shrink_nodes(struct kmem_cache *s, bool all);
+/* Release the empty slabs above min_partial (all of them if all is set;
+ * those of SLAB_TYPESAFE_BY_RCU caches only when destroying); returns the
+ * number of slabs given back. */
+unsigned long slub_shrink_nodes(struct kmem_cache *s, bool all, bool destroying);
 
 /* Counts for the stats: objects in use (total minus free on slabs),
  * total objects, slabs, partial slabs. */

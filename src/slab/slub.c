@@ -698,7 +698,8 @@ void slub_put_objects(struct kmem_cache *s, void **p, unsigned int count)
 		if (slab->inuse == slab->objects)
 			add_partial_locked(n, slab, true);	/* was full */
 		slab_set_inuse(slab, slab->inuse - 1);
-		if (slab->inuse == 0 && n->nr_partial > s->min_partial) {
+		if (slab->inuse == 0 && n->nr_partial > s->min_partial &&
+		    !(s->flags & SLAB_TYPESAFE_BY_RCU)) {
 			remove_partial_locked(n, slab);
 			counter_add(&n->nr_slabs, -1UL);
 			counter_add(&n->total_objects, -(unsigned long)slab->objects);
@@ -733,7 +734,7 @@ static void free_deferred(struct kmem_cache *s)
 	}
 }
 
-unsigned long slub_shrink_nodes(struct kmem_cache *s, bool all)
+unsigned long slub_shrink_nodes(struct kmem_cache *s, bool all, bool destroying)
 {
 	unsigned long freed = 0;
 
@@ -750,6 +751,11 @@ unsigned long slub_shrink_nodes(struct kmem_cache *s, bool all)
 
 			next = pos->next;
 			if (slab->inuse || (!all && n->nr_partial <= s->min_partial))
+				continue;
+			/* SLAB_TYPESAFE_BY_RCU: a reader may still look at a
+			 * freed object, so its memory stays an object of this
+			 * cache until the cache itself goes. */
+			if ((s->flags & SLAB_TYPESAFE_BY_RCU) && !destroying)
 				continue;
 			remove_partial_locked(n, slab);
 			counter_add(&n->nr_slabs, -1UL);
@@ -803,7 +809,7 @@ int ukmem_kmem_cache_shrink(struct kmem_cache *s)
 	if (!s)
 		return 0;
 	sheaves_flush_all(s);
-	slub_shrink_nodes(s, true);
+	slub_shrink_nodes(s, true, false);
 	for (int nid = 0; nid < ukmem_mm.nr_nodes; nid++)
 		if (__atomic_load_n(&s->node[nid].nr_slabs, __ATOMIC_RELAXED))
 			left = 1;
@@ -847,7 +853,7 @@ void ukmem_kmem_cache_destroy(struct kmem_cache *s)
 	ukmem_unlock(&slab_mutex);
 
 	sheaves_flush_all(s);
-	slub_shrink_nodes(s, true);
+	slub_shrink_nodes(s, true, true);
 	/* Slabs left hold objects that were never freed: report them.  Full
 	 * slabs are on no list, so walk the partial lists and count the rest. */
 	for (int nid = 0; nid < ukmem_mm.nr_nodes; nid++) {
