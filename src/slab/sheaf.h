@@ -30,14 +30,24 @@ struct slub_owner {
  * ukmem_dummy_owner, which is always busy: the fast paths fail on it
  * without a NULL test, and the slow path makes a real owner. */
 extern struct slub_owner ukmem_dummy_owner;
-/* Set when the OS has no membarrier: owners then fence themselves. */
-extern int ukmem_sheaf_fence;
 extern UKMEM_THREAD_LOCAL struct slub_owner *ukmem_current_owner;
 
+/* Set when the OS has no membarrier: owners then fence themselves. */
+extern int ukmem_sheaf_fence;
+
 #if defined(__SANITIZE_THREAD__)
-#define OWNER_ORDER __ATOMIC_SEQ_CST	/* TSan does not know membarrier */
+/* TSan does not know membarrier (nor fences): sequentially consistent
+ * busy store and stop load make the handshake visible to it. */
+#define OWNER_ORDER __ATOMIC_SEQ_CST
+#define STOP_ORDER __ATOMIC_SEQ_CST
+#define owner_fence() do { } while (0)
 #else
 #define OWNER_ORDER __ATOMIC_RELAXED
+#define STOP_ORDER __ATOMIC_ACQUIRE
+#define owner_fence() do { \
+	if (__builtin_expect(ukmem_sheaf_fence, 0)) \
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); \
+} while (0)
 #endif
 
 /* Enter a sheaf operation: false if a signal handler found its own thread
@@ -47,10 +57,9 @@ static inline __attribute__((always_inline)) bool owner_enter(struct slub_owner 
 	if (__atomic_load_n(&o->busy, __ATOMIC_RELAXED))
 		return false;
 	__atomic_store_n(&o->busy, 1, OWNER_ORDER);
-	if (__builtin_expect(ukmem_sheaf_fence, 0))
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	owner_fence();
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (__builtin_expect(__atomic_load_n(&o->stop, __ATOMIC_ACQUIRE), 0)) {
+	if (__builtin_expect(__atomic_load_n(&o->stop, STOP_ORDER), 0)) {
 		__atomic_store_n(&o->busy, 0, __ATOMIC_RELEASE);
 		return false;
 	}
