@@ -672,7 +672,13 @@ static void report_double_free(struct kmem_cache *s, struct slab *slab, const vo
 void slub_put_objects(struct kmem_cache *s, void **p, unsigned int count)
 {
 	struct slab *to_discard = NULL;
+	struct kmem_cache_node *locked = NULL;
 
+	/* Objects come from sheaves in batches, mostly of one node: the
+	 * lock is kept across consecutive objects of the same node.  Every
+	 * object was checked by kfree (object start, not already free); what
+	 * is checked here is that it is this cache's and that its slab has
+	 * objects in use. */
 	for (unsigned int i = 0; i < count; i++) {
 		void *obj = p[i];
 		struct page *page = virt_to_page(obj);
@@ -682,14 +688,18 @@ void slub_put_objects(struct kmem_cache *s, void **p, unsigned int count)
 		if (!check_object_pointer(s, slab, obj))
 			continue;
 		n = slab_node(s, slab);
-		if (!list_lock(n)) {
-			/* A signal handler interrupted this thread inside
-			 * list_lock: leave the object for the next holder. */
-			llist_add((struct llist_node *)obj, &n->deferred_free);
-			continue;
+		if (n != locked) {
+			if (locked)
+				list_unlock(locked);
+			locked = list_lock(n) ? n : NULL;
+			if (!locked) {
+				/* A signal handler interrupted this thread inside
+				 * list_lock: leave the object for the next holder. */
+				llist_add((struct llist_node *)obj, &n->deferred_free);
+				continue;
+			}
 		}
-		if (slab->inuse == 0 || on_freelist_locked(s, slab, obj)) {
-			list_unlock(n);
+		if (slab->inuse == 0) {
 			report_double_free(s, slab, obj);
 			continue;
 		}
@@ -707,8 +717,9 @@ void slub_put_objects(struct kmem_cache *s, void **p, unsigned int count)
 			slab->slab_list.next = (struct list_head *)(void *)to_discard;
 			to_discard = slab;
 		}
-		list_unlock(n);
 	}
+	if (locked)
+		list_unlock(locked);
 	while (to_discard) {
 		struct slab *next = (struct slab *)(void *)to_discard->slab_list.next;
 
