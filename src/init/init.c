@@ -19,6 +19,9 @@
 #include "lib/lib.h"
 #include "page/mmzone.h"
 #include "slab/slab.h"
+#include "slab/vmalloc_internal.h"
+
+void sheaves_fork_child(void);
 
 #define EINVAL 22
 #define EBUSY 16
@@ -274,7 +277,7 @@ bool ukmem_ensure_init(void)
  * fork(): the child has one thread; any lock another thread held at the
  * fork would stay locked for ever, and the structure it guarded could be
  * half updated.  So prepare takes every lock, in the documented order
- * (init, slab, page), and both sides release them.
+ * (init, slab, vmalloc, page), and both sides release them.
  */
 void ukmem_fork_prepare(void)
 {
@@ -282,6 +285,7 @@ void ukmem_fork_prepare(void)
 	if (!ukmem_initialized())
 		return;
 	ukmem_slab_lock_all();
+	ukmem_vmalloc_lock_all();
 	ukmem_page_lock_all();
 }
 
@@ -289,6 +293,7 @@ static void fork_release(void)
 {
 	if (ukmem_initialized()) {
 		ukmem_page_unlock_all();
+		ukmem_vmalloc_unlock_all();
 		ukmem_slab_unlock_all();
 	}
 	ukmem_plat_unlock(&init_lock);
@@ -299,7 +304,10 @@ void ukmem_fork_parent(void)
 	fork_release();
 }
 
+/* The child also forgets the other threads' sheaves (sheaf.c). */
 void ukmem_fork_child(void)
 {
+	if (ukmem_initialized())
+		sheaves_fork_child();
 	fork_release();
 }

@@ -45,6 +45,7 @@
 #define SHEAF_MAX_CAPACITY 60	/* cpu_partial 120 / 2, the largest */
 
 struct slub_owner ukmem_dummy_owner = { .busy = 1 };
+struct slub_owner ukmem_exited_owner = { .busy = 1 };
 int ukmem_sheaf_fence;
 UKMEM_THREAD_LOCAL struct slub_owner *ukmem_current_owner = &ukmem_dummy_owner;
 #define current_owner ukmem_current_owner
@@ -147,6 +148,8 @@ static struct slub_owner *owner_get(void)
 	struct slub_owner *o = current_owner;
 	struct page *page;
 
+	if (o == &ukmem_exited_owner)
+		return NULL;	/* after thread exit: straight to the slabs */
 	if (o != &ukmem_dummy_owner)
 		return o;
 	page = ukmem_alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, OWNER_ORDER_PAGES,
@@ -207,7 +210,7 @@ static void owner_exit_hook(void *arg)
 	struct slub_owner *o = arg;
 
 	if (current_owner == o)
-		current_owner = &ukmem_dummy_owner;
+		current_owner = &ukmem_exited_owner;
 	/* Thread exit runs outside any ukmem lock: this does not fail. */
 	ukmem_lock(&owners_lock);
 	list_del(&o->list);
@@ -522,6 +525,22 @@ void sheaves_init(void)
 					0, SLAB_NO_MERGE, 0, 0, NULL);
 	if (sheaf_cache)
 		sheaf_cache->sheaf_capacity = 0;
+}
+
+/*
+ * fork(), in the child, with every lock held: the other threads are gone,
+ * and any of them may have been inside a sheaf operation.  Their owners
+ * are dropped (their cached objects are lost to the child, never handed
+ * out twice), so no flusher waits for a busy word that nobody will clear.
+ */
+void sheaves_fork_child(void);
+void sheaves_fork_child(void)
+{
+	struct slub_owner *self = current_owner;
+
+	INIT_LIST_HEAD(&owners_list);
+	if (self != &ukmem_dummy_owner && self != &ukmem_exited_owner)
+		list_add(&self->list, &owners_list);
 }
 
 /* fork(): owners_lock comes after slab_mutex and before the list locks. */

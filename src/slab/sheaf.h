@@ -28,12 +28,19 @@ struct slub_owner {
 
 /* Until a thread allocates for the first time its owner is
  * ukmem_dummy_owner, which is always busy: the fast paths fail on it
- * without a NULL test, and the slow path makes a real owner. */
-extern struct slub_owner ukmem_dummy_owner;
-extern UKMEM_THREAD_LOCAL struct slub_owner *ukmem_current_owner;
+ * without a NULL test, and the slow path makes a real owner.  After the
+ * thread-exit hook gave the owner back it is ukmem_exited_owner, as busy,
+ * which the slow path never replaces: libc frees after the last thread
+ * destructors (strerror's buffer, resolver state), and a new owner then
+ * would never be given back.  Hidden: one lea, no GOT load, in a shared
+ * library. */
+#define SHEAF_HIDDEN __attribute__((visibility("hidden")))
+extern struct slub_owner ukmem_dummy_owner SHEAF_HIDDEN;
+extern struct slub_owner ukmem_exited_owner SHEAF_HIDDEN;
+extern UKMEM_THREAD_LOCAL struct slub_owner *ukmem_current_owner SHEAF_HIDDEN;
 
 /* Set when the OS has no membarrier: owners then fence themselves. */
-extern int ukmem_sheaf_fence;
+extern int ukmem_sheaf_fence SHEAF_HIDDEN;
 
 #if defined(__SANITIZE_THREAD__)
 /* TSan does not know membarrier (nor fences): sequentially consistent

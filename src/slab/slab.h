@@ -85,6 +85,9 @@ struct slab {
 };
 
 _Static_assert(sizeof(struct slab) == sizeof(struct page), "struct slab overlays struct page");
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "slab_objects()/slab_set_inuse() assume the little-endian bitfield layout"
+#endif
 _Static_assert(__builtin_offsetof(struct slab, slab_cache) ==
 	       __builtin_offsetof(struct page, compound_head),
 	       "slab_cache must not look like a tail page");
@@ -101,20 +104,17 @@ static inline struct slab *page_slab(const struct page *page)
  * read it through one atomic load of the word. */
 static inline unsigned int slab_objects(const struct slab *slab)
 {
-	struct slab tmp;
+	unsigned long counters = __atomic_load_n(&slab->counters, __ATOMIC_RELAXED);
 
-	tmp.counters = __atomic_load_n(&slab->counters, __ATOMIC_RELAXED);
-	return tmp.objects;
+	return (unsigned int)(counters >> 16) & 0x7fff;	/* the objects field */
 }
 
 /* list_lock held. */
 static inline void slab_set_inuse(struct slab *slab, unsigned int inuse)
 {
-	struct slab tmp;
+	unsigned long counters = (slab->counters & ~0xffffUL) | (inuse & 0xffff);
 
-	tmp.counters = slab->counters;
-	tmp.inuse = inuse & 0xffff;
-	__atomic_store_n(&slab->counters, tmp.counters, __ATOMIC_RELAXED);
+	__atomic_store_n(&slab->counters, counters, __ATOMIC_RELAXED);
 }
 
 static inline struct page *slab_page(const struct slab *slab)

@@ -775,3 +775,13 @@ int ukmem_vmalloc_validate(void)
 	vm_unlock();
 	return errors;
 }
+
+void ukmem_vmalloc_lock_all(void)
+{
+	ukmem_plat_lock(&vm.lock);
+}
+
+void ukmem_vmalloc_unlock_all(void)
+{
+	ukmem_plat_unlock(&vm.lock);
+}

@@ -1,0 +1,123 @@
+/*
+ * front.h - what the files of the malloc front share.  One concept per
+ * file:
+ *   malloc.c   the C interface: malloc, free, ... (its theory comment
+ *              gives the whole picture)
+ *   start.c    starting ukmem on first use, the boot area, fork handlers
+ *   thread.c   threads without a slab owner (new ones, exiting ones)
+ *   decay.c    freed large blocks and huge areas, kept a while
+ *   huge.c     allocations above KMALLOC_MAX_SIZE, over vmalloc
+ *
+ * The malloc front is hosted only: it may include libc headers, but it
+ * never calls libc's allocator, and nothing it calls may (see start.c).
+ */
+#ifndef UKMEM_MALLOC_FRONT_H
+#define UKMEM_MALLOC_FRONT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "slab/sheaf.h"
+
+#define FRONT_HIDDEN __attribute__((visibility("hidden")))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/*
+ * The GFP flags of every malloc: it may sleep (reclaim, wait for memory),
+ * and a failure in the kmalloc range is a real shortage worth the kernel's
+ * warning.  Huge requests (vmalloc) add __GFP_NOWARN: programs probe with
+ * absurd sizes and expect a quiet NULL.
+ */
+#define FRONT_GFP GFP_KERNEL
+
+/*
+ * The kmalloc caches of the normal type, by kmalloc index, filled by
+ * front_start() and never changed afterwards.  NULL until ukmem is up:
+ * the fast paths read one entry and take the slow path on NULL, so the
+ * "started?" test costs nothing extra.
+ */
+extern struct kmem_cache *front_caches[KMALLOC_SHIFT_HIGH + 1] FRONT_HIDDEN;
+
+/* The kmalloc index of size, 1 <= size <= KMALLOC_MAX_CACHE_SIZE (the
+ * kernel's kmalloc_slab()): a table up to 192 bytes, then the next power
+ * of two. */
+static inline __attribute__((always_inline)) unsigned int front_index(size_t size)
+{
+	static const unsigned char small[24] = {
+		3, 4, 5, 5, 6, 6, 6, 6,
+		1, 1, 1, 1, 7, 7, 7, 7,
+		2, 2, 2, 2, 2, 2, 2, 2,
+	};
+
+	if (size <= 192)
+		return small[(size - 1) >> 3];
+	return (unsigned int)(64 - __builtin_clzl(size - 1));
+}
+
+/* The bytes an object of kmalloc index idx holds. */
+static inline unsigned int front_index_size(unsigned int idx)
+{
+	return idx == 1 ? 96 : idx == 2 ? 192 : 1U << idx;
+}
+
+/* ---- start.c: starting ukmem under the front -------------------------- */
+
+/*
+ * Start ukmem (and register the fork handlers) if it is not up.  Returns
+ * true once front_caches is filled.  False if ukmem cannot start, or if
+ * the caller is a recursive malloc made by the start itself on this
+ * thread: then *recursive is set and the caller serves the request from
+ * the boot area.
+ */
+bool front_start(bool *recursive) FRONT_HIDDEN;
+
+/* A small static area for allocations made while ukmem starts: bump
+ * allocated, never freed. */
+void *boot_alloc(size_t size, size_t align) FRONT_HIDDEN;
+bool boot_owns(const void *p) FRONT_HIDDEN;
+size_t boot_usable(const void *p) FRONT_HIDDEN;
+
+/* An object of cache s (ukmem is up); NULL if memory ran out.  Threads
+ * before their first allocation and after their exit hook are the slab
+ * layer's business (sheaf.h: the dummy and exited owners). */
+static inline __attribute__((always_inline)) void *front_slab_alloc(struct kmem_cache *s)
+{
+	return slab_alloc(s, FRONT_GFP, NUMA_NO_NODE);
+}
+
+/* ---- huge.c: allocations above KMALLOC_MAX_SIZE ----------------------- */
+
+/* size bytes aligned to align (a power of two) from vmalloc; NULL if it
+ * cannot be had. */
+void *huge_alloc(size_t size, size_t align, bool zero) FRONT_HIDDEN;
+/* Usable bytes at p, a huge allocation, or 0 if p is not the start of one. */
+size_t huge_usable(const void *p) FRONT_HIDDEN;
+/* Free p; false (nothing done) if p is not the start of a huge allocation. */
+bool huge_free(void *p) FRONT_HIDDEN;
+/* fork(): the registry's lock. */
+void huge_lock_all(void) FRONT_HIDDEN;
+void huge_unlock_all(void) FRONT_HIDDEN;
+
+/* ---- decay.c: freed large blocks, kept a while ------------------------- */
+
+/* Page blocks of this order and above, and huge areas, are kept. */
+#define DECAY_MIN_ORDER 4
+
+/* A kept block for size bytes aligned to align: a page block of the
+ * order of size (huge false), or a huge area; NULL if none fits. */
+void *decay_get(size_t size, size_t align, bool huge) FRONT_HIDDEN;
+/* Keep p, a page block or huge area of usable bytes, instead of freeing
+ * it; false if it is not kept (the caller frees it). */
+bool decay_put(void *p, size_t usable, bool huge) FRONT_HIDDEN;
+/* fork(): the cache's lock. */
+void decay_lock_all(void) FRONT_HIDDEN;
+void decay_unlock_all(void) FRONT_HIDDEN;
+
+/* ---- malloc.c ---------------------------------------------------------- */
+
+/* Report a pointer the front cannot free or measure (rate-limited). */
+void front_report_bad(const char *fn, const void *p, const char *what) FRONT_HIDDEN;
+
+#endif /* UKMEM_MALLOC_FRONT_H */

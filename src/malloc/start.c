@@ -1,0 +1,142 @@
+/*
+ * start.c - starting ukmem under the malloc front: on first use, without
+ * ukmem_init(), from whichever thread allocates first, possibly before
+ * libc has finished starting.
+ *
+ * Theory
+ * ------
+ * The first malloc of a process that preloads the front comes from ld.so
+ * or libc's own start, before any constructor runs.  front_start() starts
+ * ukmem there (slab_ensure_init: UKMEM_OPTIONS, the page allocator, the
+ * kmalloc caches), copies the kmalloc caches of the normal type into
+ * front_caches, and registers the fork handlers.  Publishing front_caches
+ * (release stores, after everything else) is what makes the fast paths
+ * see ukmem as up.
+ *
+ * Recursion.  Nothing on the start path allocates: the platform reads
+ * files with open/read and the environment through environ, the first
+ * pthread keys and atfork handlers of a process live in static storage.
+ * But should a libc call on that path ever call malloc (a pthread_atfork
+ * whose handler table outgrew its static part, say), it would come back
+ * here on the same thread while front_lock is held.  front_starting, per
+ * thread, catches that: the recursive call is served from the boot area,
+ * a static bump area whose blocks are never freed (free() recognises and
+ * ignores them).  Other threads wait for front_lock.
+ *
+ * Fork.  ukmem_fork_prepare takes every ukmem lock in lock order; the
+ * front takes its own two first: the decay cache's, then the huge
+ * registry's (which is held across vmalloc calls, huge.c).  The handlers
+ * are registered at the first malloc, so the prepare handler runs after
+ * every handler registered later (which may still allocate) and the child
+ * handler before them.
+ *
+ * Lock order: front_lock, then whatever ukmem's start takes.  The front's
+ * locks, never nested in each other: decay_lock (decay.c), huge_lock
+ * (huge.c, before vmalloc's lock).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+
+#include "malloc/front.h"
+
+struct kmem_cache *front_caches[KMALLOC_SHIFT_HIGH + 1];
+
+static plat_lock_t front_lock = PLAT_LOCK_INIT;
+static __thread int front_starting __attribute__((tls_model("initial-exec")));
+
+static void fork_prepare(void)
+{
+	decay_lock_all();
+	huge_lock_all();
+	ukmem_fork_prepare();
+}
+
+static void fork_parent(void)
+{
+	ukmem_fork_parent();
+	huge_unlock_all();
+	decay_unlock_all();
+}
+
+static void fork_child(void)
+{
+	ukmem_fork_child();
+	huge_unlock_all();
+	decay_unlock_all();
+}
+
+static bool front_up(void)
+{
+	return __atomic_load_n(&front_caches[KMALLOC_SHIFT_LOW], __ATOMIC_ACQUIRE) != NULL;
+}
+
+bool front_start(bool *recursive)
+{
+	*recursive = front_starting != 0;
+	if (*recursive)
+		return false;
+	if (front_up())
+		return true;
+	front_starting = 1;
+	ukmem_plat_lock(&front_lock);
+	if (!front_up() && slab_ensure_init()) {
+		pthread_atfork(fork_prepare, fork_parent, fork_child);
+		/* kmalloc-8 last: front_up() tests it, and the slow path
+		 * then trusts every other entry. */
+		for (unsigned int idx = 1; idx <= KMALLOC_SHIFT_HIGH; idx++)
+			if (idx != KMALLOC_SHIFT_LOW)
+				__atomic_store_n(&front_caches[idx],
+						 ukmem_kmalloc_caches[KMALLOC_NORMAL][idx],
+						 __ATOMIC_RELEASE);
+		__atomic_store_n(&front_caches[KMALLOC_SHIFT_LOW],
+				 ukmem_kmalloc_caches[KMALLOC_NORMAL][KMALLOC_SHIFT_LOW],
+				 __ATOMIC_RELEASE);
+	}
+	ukmem_plat_unlock(&front_lock);
+	front_starting = 0;
+	return front_up();
+}
+
+/* ---- the boot area -------------------------------------------------------- */
+
+#define BOOT_AREA_SIZE (64 * 1024)
+#define BOOT_HEADER 16	/* the block's usable size, just below it */
+
+static unsigned char boot_area[BOOT_AREA_SIZE] __attribute__((aligned(4096)));
+static size_t boot_used;
+
+void *boot_alloc(size_t size, size_t align)
+{
+	size_t used = __atomic_load_n(&boot_used, __ATOMIC_RELAXED), start, end;
+
+	if (align < BOOT_HEADER)
+		align = BOOT_HEADER;
+	size = (size + BOOT_HEADER - 1) & ~(size_t)(BOOT_HEADER - 1);
+	do {
+		start = (used + BOOT_HEADER + align - 1) & ~(align - 1);
+		end = start + size;
+		if (size > BOOT_AREA_SIZE || align > BOOT_AREA_SIZE || end > BOOT_AREA_SIZE)
+			return NULL;
+	} while (!__atomic_compare_exchange_n(&boot_used, &used, end, true, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	*(size_t *)(void *)(boot_area + start - BOOT_HEADER) = size;
+	return boot_area + start;
+}
+
+bool boot_owns(const void *p)
+{
+	return (uintptr_t)p - (uintptr_t)boot_area < BOOT_AREA_SIZE;
+}
+
+/* p is a block start unless the program passed a bad pointer: the bound
+ * keeps a garbage header from sending realloc past the area. */
+size_t boot_usable(const void *p)
+{
+	size_t off = (size_t)((const unsigned char *)p - boot_area);
+	size_t size;
+
+	if (off < BOOT_HEADER)
+		return 0;
+	size = *(const size_t *)(const void *)(boot_area + ((off - BOOT_HEADER) & ~(size_t)7));
+	return size < BOOT_AREA_SIZE - off ? size : BOOT_AREA_SIZE - off;
+}
