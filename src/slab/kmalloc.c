@@ -378,17 +378,15 @@ void ukmem_kmem_cache_free(struct kmem_cache *s, void *obj)
 
 int ukmem_kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size, void **p)
 {
-	size_t i;
+	unsigned int got;
 
-	if (!s)
+	if (!s || !size || size > 0x7fffffff)
 		return 0;
-	for (i = 0; i < size; i++) {
-		p[i] = slab_alloc(s, gfp, NUMA_NO_NODE);
-		if (!p[i]) {
-			/* All or nothing, as the kernel. */
-			ukmem_kmem_cache_free_bulk(s, i, p);
-			return 0;
-		}
+	got = sheaf_alloc_bulk(s, gfp, p, (unsigned int)size);
+	if (got < size) {
+		/* All or nothing, as the kernel. */
+		ukmem_kmem_cache_free_bulk(s, got, p);
+		return 0;
 	}
 	return (int)size;
 }

@@ -314,6 +314,31 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node)
 	return slab_post_alloc(s, obj, gfp);
 }
 
+/*
+ * Bulk allocation: as many objects as the main sheaf has, in one owner
+ * section, then the rest straight from the slabs in one batch (one
+ * list_lock per slab's node, as SLUB's bulk path takes the per-CPU slab
+ * and then the slow path).  Returns how many were stored in p.
+ */
+unsigned int sheaf_alloc_bulk(struct kmem_cache *s, gfp_t gfp, void **p, unsigned int n)
+{
+	struct slub_owner *o = current_owner;
+	unsigned int got = 0;
+
+	if (owner_enter(o)) {
+		struct slab_sheaf *sheaf = o->pcs[s->id].main;
+
+		while (sheaf && sheaf->size && got < n)
+			p[got++] = sheaf->objects[--sheaf->size];
+		owner_exit(o);
+	}
+	if (got < n)
+		got += slub_get_objects(s, gfp, NUMA_NO_NODE, p + got, n - got);
+	for (unsigned int i = 0; i < got; i++)
+		slab_post_alloc(s, p[i], gfp);
+	return got;
+}
+
 /* ---- free ---------------------------------------------------------------------- */
 
 __attribute__((noinline, cold))

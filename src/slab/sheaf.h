@@ -80,6 +80,7 @@ static inline __attribute__((always_inline)) void owner_exit(struct slub_owner *
 }
 
 void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node);
+unsigned int sheaf_alloc_bulk(struct kmem_cache *s, gfp_t gfp, void **p, unsigned int n);
 void slab_free_slow(struct kmem_cache *s, void *obj);
 void slab_free_bad(struct kmem_cache *s, struct slab *slab, void *obj, bool double_free);
 
