@@ -143,8 +143,10 @@ static inline __attribute__((always_inline)) void slab_free(struct kmem_cache *s
 
 		if (__builtin_expect(*where == mark, 0))
 			goto bad_double;
-		if (__builtin_expect(next - ((uintptr_t)obj - off) <
-				     (uintptr_t)slab_objects(slab) * s->size || !next, 0))
+		/* Slabs are naturally aligned blocks of at most 2^slab_shift
+		 * bytes: a pointer into obj's slab differs from obj only below
+		 * that bit (a false hit only costs the confirmation). */
+		if (__builtin_expect(!((next ^ (uintptr_t)obj) >> s->slab_shift) || !next, 0))
 			goto maybe_double;
 	}
 	if (owner_enter(o)) {

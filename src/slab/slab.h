@@ -185,6 +185,7 @@ struct kmem_cache {
 	unsigned int offset;		/* free pointer offset */
 	uint32_t reciprocal_size;	/* for object index without division */
 	unsigned int size_mask;		/* size - 1 for power-of-two sizes, else 0 */
+	unsigned int slab_shift;	/* PAGE_SHIFT + the preferred slab order */
 	unsigned long random;		/* free pointer secret */
 	slab_flags_t flags;
 	void (*ctor)(void *);

@@ -201,6 +201,7 @@ static bool calculate_sizes(struct kmem_cache *s)
 	if (flags & SLAB_RECLAIM_ACCOUNT)
 		s->allocflags |= __GFP_RECLAIMABLE;
 	s->oo = oo_make((unsigned int)order, size);
+	s->slab_shift = PAGE_SHIFT + (unsigned int)order;
 	s->min = oo_make((unsigned int)get_order(size), size);
 	return oo_objects(s->oo) != 0;
 }
