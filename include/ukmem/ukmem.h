@@ -56,7 +56,11 @@ UKMEM_API bool ukmem_initialized(void);
  * length, or -ENOENT for an unknown path, -EINVAL for a bad buffer,
  * -ENOSPC (with the text truncated) if buf is too small.  ukmem_ctl_write
  * returns 0, -ENOENT, -EACCES for a read-only file or -EINVAL for a value
- * that does not parse.
+ * that does not parse.  Both return -EAGAIN from a signal handler that
+ * interrupted ukmem (the files need locks its thread may hold).
+ * Files: /proc/{buddyinfo,pagetypeinfo,zoneinfo,meminfo,vmstat,slabinfo},
+ * /proc/sys/vm/{min_free_kbytes,watermark_scale_factor,lowmem_reserve_ratio}
+ * and /sys/kernel/slab/<cache>/<attribute>.
  */
 UKMEM_API ssize_t ukmem_ctl_read(const char *path, char *buf, size_t size);
 UKMEM_API int ukmem_ctl_write(const char *path, const char *value);
