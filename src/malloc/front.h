@@ -1,12 +1,12 @@
 /*
  * front.h - what the files of the malloc front share.  One concept per
  * file:
- *   malloc.c   the C interface: malloc, free, ... (its theory comment
- *              gives the whole picture)
- *   start.c    starting ukmem on first use, the boot area, fork handlers
- *   thread.c   threads without a slab owner (new ones, exiting ones)
- *   decay.c    freed large blocks and huge areas, kept a while
- *   huge.c     allocations above KMALLOC_MAX_SIZE, over vmalloc
+ *   malloc.c     the C interface: malloc, free, ... (its theory comment
+ *                gives the whole picture)
+ *   sizeclass.c  the size classes: which cache serves n bytes
+ *   start.c      starting ukmem on first use, the boot area, fork handlers
+ *   decay.c      freed page blocks and huge areas, kept a while
+ *   huge.c       allocations above KMALLOC_MAX_SIZE, over vmalloc
  *
  * The malloc front is hosted only: it may include libc headers, but it
  * never calls libc's allocator, and nothing it calls may (see start.c).
@@ -32,34 +32,48 @@
  */
 #define FRONT_GFP GFP_KERNEL
 
+/* ---- sizeclass.c: the size classes ----------------------------------- */
+
+/* Requests up to FRONT_CLASS_MAX bytes take a slab object of a size class;
+ * larger ones a page block (up to KMALLOC_MAX_SIZE) or a huge area. */
+#define FRONT_CLASS_MAX		65536U
+#define FRONT_SMALL_MAX		1024U	/* front_class_small's range */
+#define FRONT_NR_CLASSES	37
+
 /*
- * The kmalloc caches of the normal type, by kmalloc index, filled by
- * front_start() and never changed afterwards.  NULL until ukmem is up:
- * the fast paths read one entry and take the slow path on NULL, so the
- * "started?" test costs nothing extra.
+ * The cache of each class, filled by front_start() and never changed
+ * afterwards.  NULL until ukmem is up: the fast paths read one entry and
+ * take the slow path on NULL, so the "started?" test costs nothing extra.
  */
-extern struct kmem_cache *front_caches[KMALLOC_SHIFT_HIGH + 1] FRONT_HIDDEN;
+extern struct kmem_cache *front_caches[FRONT_NR_CLASSES] FRONT_HIDDEN;
+/* The object size of each class, ascending. */
+extern const unsigned int front_class_size[FRONT_NR_CLASSES] FRONT_HIDDEN;
+extern const unsigned char front_class_small[FRONT_SMALL_MAX >> 3] FRONT_HIDDEN;
+extern const unsigned char front_class_large[FRONT_CLASS_MAX >> 7] FRONT_HIDDEN;
 
-/* The kmalloc index of size, 1 <= size <= KMALLOC_MAX_CACHE_SIZE (the
- * kernel's kmalloc_slab()): a table up to 192 bytes, then the next power
- * of two. */
-static inline __attribute__((always_inline)) unsigned int front_index(size_t size)
+/* The class of size, 1 <= size <= FRONT_CLASS_MAX: the smallest class
+ * that holds size bytes. */
+static inline __attribute__((always_inline)) unsigned int front_class(size_t size)
 {
-	static const unsigned char small[24] = {
-		3, 4, 5, 5, 6, 6, 6, 6,
-		1, 1, 1, 1, 7, 7, 7, 7,
-		2, 2, 2, 2, 2, 2, 2, 2,
-	};
-
-	if (size <= 192)
-		return small[(size - 1) >> 3];
-	return (unsigned int)(64 - __builtin_clzl(size - 1));
+	if (size <= FRONT_SMALL_MAX)
+		return front_class_small[(size - 1) >> 3];
+	return front_class_large[(size - 1) >> 7];
 }
 
-/* The bytes an object of kmalloc index idx holds. */
-static inline unsigned int front_index_size(unsigned int idx)
+/* The alignment of every object of class c: the largest power of two
+ * that divides its size (sizeclass.c says why). */
+static inline unsigned int front_class_align(unsigned int c)
 {
-	return idx == 1 ? 96 : idx == 2 ? 192 : 1U << idx;
+	return front_class_size[c] & -front_class_size[c];
+}
+
+/* Make (or find) the cache of every class and publish them, class 0 last.
+ * Called under start.c's lock, once the slab layer is up. */
+void front_classes_init(void) FRONT_HIDDEN;
+
+static inline bool front_classes_up(void)
+{
+	return __atomic_load_n(&front_caches[0], __ATOMIC_ACQUIRE) != NULL;
 }
 
 /* ---- start.c: starting ukmem under the front -------------------------- */

@@ -6,30 +6,31 @@
  *
  * Theory
  * ------
- * Sizes.  malloc(n) is the kmalloc request of n bytes:
- *   1 B .. 8 KiB      a kmalloc cache (kmalloc-8 .. kmalloc-8k): the size
+ * Sizes.  malloc(n) is:
+ *   1 B .. 64 KiB     an object of the size class of n (sizeclass.c: about
+ *                     four classes per power of two, kmalloc caches where
+ *                     kmalloc has the size, the front's own elsewhere): the
  *                     class is computed here, once, and the slab fast path
  *                     (sheaf.h, inline) pops the thread's sheaf;
- *   8 KiB .. 4 MiB    kmalloc_large: a compound block of the next
+ *   64 KiB .. 4 MiB   kmalloc_large: a compound block of the next
  *                     power-of-two number of pages from the buddy allocator;
  *   above 4 MiB       a vmalloc area (huge.c).
  * malloc(0) is malloc(1), an 8-byte object: unique and freeable, as glibc
  * gives it.  The kernel's ZERO_SIZE_PTR would break programs that compare
  * the results of malloc(0) or hand them to realloc.
  *
- * Alignment.  Slabs start on a page, kmalloc caches of a power-of-two size
- * align objects to their size, and the 96 and 192 byte objects sit at
- * multiples of 96 and 192 (so 32 and 64 aligned); buddy blocks are aligned
- * to their size.  Every malloc(n) is therefore aligned for any object of n
- * bytes, which is what C asks (16 bytes, _Alignof(max_align_t), from
- * n = 16 on; 8 below).  memalign(A, n) asks kmalloc for max(n, A) bytes,
- * rounded up to a power of two where that size would land in the 96 or
- * 192 byte cache with A above their alignment; up to 4 MiB that is a
- * kmalloc object aligned to A.  Beyond 4 MiB (size or alignment) huge.c
- * aligns inside a larger vmalloc area and remembers the pointer, so free
- * and malloc_usable_size work on it unchanged.  The result is checked:
- * should a slub_debug layout ever break the power-of-two alignment, the
- * request moves to a page block, which cannot be misaligned.
+ * Alignment.  An object of a size class is aligned to the largest power
+ * of two that divides the class size, and every class from 16 bytes on is
+ * a multiple of 16 (sizeclass.c); buddy blocks are aligned to their size.
+ * Every malloc(n) is therefore aligned for any object of n bytes, which is
+ * what C asks (16 bytes, _Alignof(max_align_t), from n = 16 on; 8 below).
+ * memalign(A, n) takes the first class of at least max(n, A) bytes whose
+ * alignment is A or more (a power of two always qualifies), then a page
+ * block up to 4 MiB.  Beyond 4 MiB (size or alignment) huge.c aligns
+ * inside a larger vmalloc area and remembers the pointer, so free and
+ * malloc_usable_size work on it unchanged.  The result is checked: should
+ * a slub_debug layout ever break a class's alignment, the request moves
+ * to a page block, which cannot be misaligned.
  *
  * free(p) finds p's struct page inline when p is in the arena (region 0,
  * as virt_to_page): a slab page goes to the slab fast path, which checks
@@ -155,10 +156,10 @@ static inline __attribute__((always_inline)) void front_free(void *p)
 
 /* ---- allocation --------------------------------------------------------------- */
 
-/* The kmalloc cache of index idx, NULL until ukmem is up. */
-static inline __attribute__((always_inline)) struct kmem_cache *front_cache(unsigned int idx)
+/* The cache of size class c, NULL until ukmem is up. */
+static inline __attribute__((always_inline)) struct kmem_cache *front_cache(unsigned int c)
 {
-	return __atomic_load_n(&front_caches[idx], __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&front_caches[c], __ATOMIC_ACQUIRE);
 }
 
 /* Start ukmem if it is not up; false when the request cannot be served by
@@ -168,7 +169,7 @@ static bool ensure_started(bool *boot)
 	bool recursive;
 
 	*boot = false;
-	if (likely(front_cache(KMALLOC_SHIFT_LOW)))
+	if (likely(front_classes_up()))
 		return true;
 	if (front_start(&recursive))
 		return true;
@@ -195,16 +196,16 @@ static void *alloc_slow(size_t size, size_t align, bool zero)
 	}
 	if (align > 8 && size < align)
 		size = align;
-	if (size <= KMALLOC_MAX_CACHE_SIZE) {
-		unsigned int idx = front_index(size);
-		unsigned int csize = front_index_size(idx);
-		struct kmem_cache *s;
+	/* The first class from size's own that is aligned enough and has a
+	 * cache (NULL: it could not be made).  The power of two at or above
+	 * size always is aligned enough, since size >= align. */
+	for (unsigned int c = size <= FRONT_CLASS_MAX ? front_class(size) : FRONT_NR_CLASSES;
+	     c < FRONT_NR_CLASSES; c++) {
+		struct kmem_cache *s = front_cache(c);
 
-		/* 96 and 192 byte objects are only 32 and 64 aligned. */
-		if ((csize & -csize) < align)
-			idx = (unsigned int)(64 - __builtin_clzl(size - 1));
-		s = front_cache(idx);
-		p = s ? front_slab_alloc(s) : NULL;	/* NULL: the cache could not be made */
+		if (front_class_align(c) < align || !s)
+			continue;
+		p = front_slab_alloc(s);
 		if (unlikely(!p))
 			return fail_errno(ENOMEM);
 		if (likely(!((uintptr_t)p & (align - 1)))) {
@@ -214,7 +215,7 @@ static void *alloc_slow(size_t size, size_t align, bool zero)
 		}
 		/* A debug layout broke the alignment: use a page block. */
 		front_free(p);
-		size = KMALLOC_MAX_CACHE_SIZE + 1;
+		break;
 	}
 	if (size <= KMALLOC_MAX_SIZE && align <= KMALLOC_MAX_SIZE) {
 		/* A block of 2^order pages, aligned to its size >= align. */
@@ -238,9 +239,9 @@ static void *alloc_slow(size_t size, size_t align, bool zero)
 /* malloc(size) without the exported symbol. */
 static inline __attribute__((always_inline)) void *front_malloc(size_t size)
 {
-	/* 1 .. 8 KiB: size 0 wraps around and takes the slow path. */
-	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) {
-		struct kmem_cache *s = front_cache(front_index(size));
+	/* 1 .. 64 KiB: size 0 wraps around and takes the slow path. */
+	if (likely(size - 1 < FRONT_CLASS_MAX)) {
+		struct kmem_cache *s = front_cache(front_class(size));
 
 		if (likely(s)) {
 			void *p = front_slab_alloc(s);
@@ -254,7 +255,8 @@ static inline __attribute__((always_inline)) void *front_malloc(size_t size)
 /* memalign(align, size), align a power of two. */
 static void *front_memalign(size_t align, size_t size)
 {
-	if (align <= 8)
+	/* Every class is 8-aligned, and 16-aligned from 16 bytes on. */
+	if (align <= 8 || (align <= 16 && size >= 16))
 		return front_malloc(size);
 	return alloc_slow(size ? size : 1, align, false);
 }
@@ -332,8 +334,8 @@ MALLOC_API void *calloc(size_t n, size_t size)
 
 	if (unlikely(__builtin_mul_overflow(n, size, &bytes)))
 		return fail_errno(ENOMEM);
-	if (likely(bytes - 1 < KMALLOC_MAX_CACHE_SIZE)) {
-		struct kmem_cache *s = front_cache(front_index(bytes));
+	if (likely(bytes - 1 < FRONT_CLASS_MAX)) {
+		struct kmem_cache *s = front_cache(front_class(bytes));
 
 		if (likely(s)) {
 			void *p = front_slab_alloc(s);

@@ -8,10 +8,10 @@
  * The first malloc of a process that preloads the front comes from ld.so
  * or libc's own start, before any constructor runs.  front_start() starts
  * ukmem there (slab_ensure_init: UKMEM_OPTIONS, the page allocator, the
- * kmalloc caches), copies the kmalloc caches of the normal type into
- * front_caches, and registers the fork handlers.  Publishing front_caches
- * (release stores, after everything else) is what makes the fast paths
- * see ukmem as up.
+ * kmalloc caches), makes the caches of malloc's size classes and fills
+ * front_caches (sizeclass.c), and registers the fork handlers.  Publishing
+ * front_caches (release stores, after everything else) is what makes the
+ * fast paths see ukmem as up.
  *
  * Recursion.  Nothing on the start path allocates: the platform reads
  * files with open/read and the environment through environ, the first
@@ -39,8 +39,6 @@
 
 #include "malloc/front.h"
 
-struct kmem_cache *front_caches[KMALLOC_SHIFT_HIGH + 1];
-
 static plat_lock_t front_lock = PLAT_LOCK_INIT;
 static __thread int front_starting __attribute__((tls_model("initial-exec")));
 
@@ -65,36 +63,22 @@ static void fork_child(void)
 	decay_unlock_all();
 }
 
-static bool front_up(void)
-{
-	return __atomic_load_n(&front_caches[KMALLOC_SHIFT_LOW], __ATOMIC_ACQUIRE) != NULL;
-}
-
 bool front_start(bool *recursive)
 {
 	*recursive = front_starting != 0;
 	if (*recursive)
 		return false;
-	if (front_up())
+	if (front_classes_up())
 		return true;
 	front_starting = 1;
 	ukmem_plat_lock(&front_lock);
-	if (!front_up() && slab_ensure_init()) {
+	if (!front_classes_up() && slab_ensure_init()) {
 		pthread_atfork(fork_prepare, fork_parent, fork_child);
-		/* kmalloc-8 last: front_up() tests it, and the slow path
-		 * then trusts every other entry. */
-		for (unsigned int idx = 1; idx <= KMALLOC_SHIFT_HIGH; idx++)
-			if (idx != KMALLOC_SHIFT_LOW)
-				__atomic_store_n(&front_caches[idx],
-						 ukmem_kmalloc_caches[KMALLOC_NORMAL][idx],
-						 __ATOMIC_RELEASE);
-		__atomic_store_n(&front_caches[KMALLOC_SHIFT_LOW],
-				 ukmem_kmalloc_caches[KMALLOC_NORMAL][KMALLOC_SHIFT_LOW],
-				 __ATOMIC_RELEASE);
+		front_classes_init();
 	}
 	ukmem_plat_unlock(&front_lock);
 	front_starting = 0;
-	return front_up();
+	return front_classes_up();
 }
 
 /* ---- the boot area -------------------------------------------------------- */

@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <malloc.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,8 +344,8 @@ TEST(realloc_in_place)
 	uintptr_t at = (uintptr_t)p;
 
 	ASSERT_NOT_NULL(p);
-	EXPECT_UEQ(malloc_usable_size(p), 128);
-	p = realloc(p, 128);			/* grows within the object */
+	EXPECT_UEQ(malloc_usable_size(p), 112);
+	p = realloc(p, 112);			/* grows within the object */
 	EXPECT_UEQ((uintptr_t)p, at);
 	p = realloc(p, 70);			/* shrinks by less than half */
 	EXPECT_UEQ((uintptr_t)p, at);
@@ -352,13 +354,13 @@ TEST(realloc_in_place)
 	EXPECT_UEQ(malloc_usable_size(q), 16);
 	free(q);
 
-	p = malloc(5000);
+	p = malloc(5000);			/* class 5376, six to a 32 KiB slab */
 	at = (uintptr_t)p;
 	ASSERT_NOT_NULL(p);
-	EXPECT_UEQ(malloc_usable_size(p), 8192);
-	p = realloc(p, 8192);
+	EXPECT_UEQ(malloc_usable_size(p), 5376);
+	p = realloc(p, 5376);
 	EXPECT_UEQ((uintptr_t)p, at);
-	p = realloc(p, 4097);
+	p = realloc(p, 2689);
 	EXPECT_UEQ((uintptr_t)p, at);
 	free(p);
 
@@ -387,6 +389,184 @@ TEST(usable_size_at_least_requested)
 		memset(p, 0xee, malloc_usable_size(p));
 		free(p);
 	}
+}
+
+/* ---- size classes (src/malloc/sizeclass.c) -------------------------------- */
+
+/* malloc's classes as sizeclass.c states them: n bytes, 1 <= n <= 64 KiB,
+ * get the first class that holds n; larger requests a page block. */
+static const size_t classes[] = {
+	8, 16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512,
+	640, 768, 896, 1024, 1280, 1536, 1792, 2048, 2688, 3200, 3584, 4096,
+	4608, 5376, 6528, 8192, 10880, 16384, 32768, 65536,
+};
+#define NR_CLASSES (sizeof(classes) / sizeof(classes[0]))
+
+static size_t lowbit(size_t x)
+{
+	return x & -x;
+}
+
+/* The page block for n bytes: the next power of two, at least a page. */
+static size_t page_block(size_t n)
+{
+	size_t b = 4096;
+
+	while (b < n)
+		b <<= 1;
+	return b;
+}
+
+/* What memalign(align, n) should take: the first class of at least
+ * max(n, align) bytes whose objects are aligned to align, else a page
+ * block. */
+static size_t class_for(size_t n, size_t align)
+{
+	size_t need = n > align ? n : align;
+
+	for (size_t i = 0; i < NR_CLASSES; i++)
+		if (classes[i] >= need && lowbit(classes[i]) >= align)
+			return classes[i];
+	return page_block(need);
+}
+
+static bool is_slab_object(const void *p)
+{
+	return PageSlab(compound_head(virt_to_page(p)));
+}
+
+TEST(size_classes_every_size)
+{
+	for (size_t n = 1; n <= 65536 + 4096; n++) {
+		unsigned char *p = malloc(n);
+		size_t want = class_for(n, 1), usable;
+
+		ASSERT_NOT_NULL(p);
+		usable = malloc_usable_size(p);
+		if (usable != want)
+			HARNESS_FAIL("malloc(%zu): usable %zu, class %zu", n, usable, want);
+		/* An object of class c is aligned to c's lowest set bit. */
+		if ((uintptr_t)p & ((lowbit(want) < 4096 ? lowbit(want) : 4096) - 1))
+			HARNESS_FAIL("malloc(%zu) = %p: not aligned as class %zu", n, (void *)p,
+				     want);
+		if (is_slab_object(p) != (n <= 65536))
+			HARNESS_FAIL("malloc(%zu) = %p: %s", n, (void *)p,
+				     n <= 65536 ? "not a slab object" : "a slab object");
+		p[0] = 1;
+		p[usable - 1] = 2;
+		free(p);
+	}
+}
+
+/* A /sys/kernel/slab/<cache>/<attr> number, or -1. */
+static long slab_attr(const char *cache, const char *attr)
+{
+	char path[128], buf[64];
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/%s", cache, attr);
+	if (ukmem_ctl_read(path, buf, sizeof(buf)) < 0)
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
+TEST(size_class_caches_fill_their_slabs)
+{
+	/* The front's own caches (kmalloc has the powers of two up to
+	 * 8 KiB): no metadata, and below 16 KiB at most 1/16 of a slab
+	 * left over, the bound sizeclass.c picked the sizes for. */
+	for (size_t i = 0; i < NR_CLASSES; i++) {
+		size_t size = classes[i];
+		char name[32];
+		long slab_size, objs, order, waste;
+
+		if (size <= 8192 && lowbit(size) == size)
+			continue;
+		snprintf(name, sizeof(name), "malloc-%zu", size);
+		free(malloc(size));	/* the cache exists from the start anyway */
+		slab_size = slab_attr(name, "slab_size");
+		objs = slab_attr(name, "objs_per_slab");
+		order = slab_attr(name, "order");
+		if (slab_size < 0 || objs <= 0 || order < 0) {
+			HARNESS_FAIL("%s: no such cache (%ld, %ld, %ld)", name, slab_size, objs,
+				     order);
+			continue;
+		}
+		EXPECT_EQ(slab_size, (long)size);
+		EXPECT_EQ(slab_attr(name, "object_size"), (long)size);
+		EXPECT_EQ(slab_attr(name, "align"), (long)(lowbit(size) < 4096 ? lowbit(size) : 4096));
+		waste = (4096L << order) - objs * slab_size;
+		if (size <= 16384 && waste > (4096L << order) / 16)
+			HARNESS_FAIL("%s: %ld objects in an order-%ld slab leave %ld bytes", name,
+				     objs, order, waste);
+		if (size > 16384)
+			EXPECT_EQ(objs, 1);
+	}
+}
+
+TEST(memalign_every_class)
+{
+	for (size_t i = 0; i < NR_CLASSES; i++) {
+		for (size_t align = 8; align <= (128UL << 10); align <<= 1) {
+			size_t size = classes[i], want = class_for(size, align), usable;
+			unsigned char *p = memalign(align, size);
+
+			ASSERT_NOT_NULL(p);
+			usable = malloc_usable_size(p);
+			if ((uintptr_t)p & (align - 1))
+				HARNESS_FAIL("memalign(%zu, %zu) = %p: misaligned", align, size,
+					     (void *)p);
+			if (usable != want)
+				HARNESS_FAIL("memalign(%zu, %zu): usable %zu, expected %zu", align,
+					     size, usable, want);
+			memset(p, 0x77, usable);
+			free(p);
+		}
+	}
+}
+
+TEST(realloc_across_classes)
+{
+	unsigned char *p = malloc(1), *q;
+	size_t size = 1;
+
+	ASSERT_NOT_NULL(p);
+	fill(p, 1, 9);
+	/* Up: fill each class (in place), then one byte more (the next
+	 * class, a move); the contents follow every step. */
+	for (size_t i = 0; i < NR_CLASSES; i++) {
+		size_t c = classes[i], next = i + 1 < NR_CLASSES ? classes[i + 1] : page_block(c + 1);
+
+		q = realloc(p, c);
+		ASSERT_NOT_NULL(q);
+		EXPECT_PTR_EQ(q, p);
+		EXPECT_UEQ(malloc_usable_size(q), c);
+		EXPECT_EQ(check_fill(q, size, 9), 0);
+		fill(q, c, 9);
+		p = realloc(q, c + 1);
+		ASSERT_NOT_NULL(p);
+		EXPECT_PTR_NE(p, q);
+		EXPECT_UEQ(malloc_usable_size(p), next);
+		EXPECT_EQ(check_fill(p, c, 9), 0);
+		fill(p, c + 1, 9);
+		size = c + 1;
+	}
+	/* Down to each class: kept while the new size is more than half the
+	 * block, else moved to the class. */
+	for (size_t i = NR_CLASSES; i-- > 0;) {
+		size_t c = classes[i], had = malloc_usable_size(p);
+
+		q = realloc(p, c);
+		ASSERT_NOT_NULL(q);
+		if (c > had / 2 || had <= 16) {
+			EXPECT_PTR_EQ(q, p);
+			EXPECT_UEQ(malloc_usable_size(q), had);
+		} else {
+			EXPECT_UEQ(malloc_usable_size(q), c);
+		}
+		EXPECT_EQ(check_fill(q, c, 9), 0);
+		p = q;
+	}
+	free(p);
 }
 
 TEST(calloc_zeroes_dirty_memory)
@@ -540,7 +720,7 @@ TEST(bad_frees_are_reported_and_ignored)
 {
 	int on_stack = 0;
 	static int in_data;
-	unsigned char *obj = malloc(64), *large = malloc(20000), *huge = malloc(5 << 20);
+	unsigned char *obj = malloc(64), *large = malloc(100000), *huge = malloc(5 << 20);
 	const struct ukmem_mem_region *r = &ukmem_mem_regions[0];
 	void *arena_end = (void *)(r->start + r->size - 4096);
 
@@ -581,7 +761,7 @@ TEST(bad_frees_are_reported_and_ignored)
 
 	/* Everything still works, and the real blocks are intact. */
 	memset(obj, 1, 64);
-	memset(large, 2, 20000);
+	memset(large, 2, 100000);
 	free(obj);
 	free(large);
 	free(huge);
@@ -592,7 +772,7 @@ TEST(bad_frees_are_reported_and_ignored)
 
 TEST(double_free_is_reported)
 {
-	void *p = malloc(200), *large = malloc(50000), *huge = malloc(6 << 20);
+	void *p = malloc(200), *large = malloc(100000), *huge = malloc(6 << 20);
 	uintptr_t pa = (uintptr_t)p, la = (uintptr_t)large, ha = (uintptr_t)huge;
 
 	ASSERT_NOT_NULL(p);
@@ -617,7 +797,9 @@ RUN_TESTS(T(malloc_is_ukmem), T(alignment_every_power_of_two),
 	  T(alignment_keeps_working_when_mixed), T(malloc_natural_alignment),
 	  T(valloc_and_pvalloc), T(malloc_zero), T(null_arguments), T(errno_on_failure),
 	  T(errno_untouched_on_success), T(realloc_growth_keeps_contents), T(realloc_in_place),
-	  T(usable_size_at_least_requested), T(calloc_zeroes_dirty_memory),
+	  T(usable_size_at_least_requested), T(size_classes_every_size),
+	  T(size_class_caches_fill_their_slabs), T(memalign_every_class),
+	  T(realloc_across_classes), T(calloc_zeroes_dirty_memory),
 	  T(huge_alignment_beyond_kmalloc), T(many_huge_blocks),
 	  T(freed_large_blocks_are_kept_then_released),
 	  T(bad_frees_are_reported_and_ignored), T(double_free_is_reported))
