@@ -11,35 +11,14 @@
 #include <ukmem/gfp.h>
 #include <ukmem/ukmem.h>
 
+#include "ctl.h"
 #include "harness.h"
 #include "page/mmzone.h"
 
-#define TEXT_SIZE (1UL << 20)
 
 static void setup(void)
 {
-	int ret = ukmem_init("mem=64M numa=fake=2");
-
-	if (ret != 0) {
-		fprintf(stderr, "ukmem_init(\"mem=64M numa=fake=2\") = %d\n", ret);
-		exit(1);
-	}
-}
-
-static char *read_ctl(const char *path)
-{
-	char *buf = malloc(TEXT_SIZE);
-	ssize_t n;
-
-	if (!buf)
-		return NULL;
-	n = ukmem_ctl_read(path, buf, TEXT_SIZE);
-	if (n < 0) {
-		HARNESS_FAIL("ukmem_ctl_read(%s) = %zd", path, n);
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	start_ukmem("mem=64M numa=fake=2");
 }
 
 static int count(const char *text, const char *needle)

@@ -15,36 +15,14 @@
 #include <ukmem/gfp.h>
 #include <ukmem/ukmem.h>
 
+#include "ctl.h"
 #include "harness.h"
 #include "page/mmzone.h"
 
-#define TEXT_SIZE (1UL << 20)
 
 static void setup(void)
 {
-	int ret = ukmem_init("mem=64M");
-
-	if (ret != 0) {
-		fprintf(stderr, "ukmem_init(\"mem=64M\") = %d\n", ret);
-		exit(1);
-	}
-}
-
-/* The whole file in a fresh buffer (free it), or NULL after a failure. */
-static char *read_ctl(const char *path)
-{
-	char *buf = malloc(TEXT_SIZE);
-	ssize_t n;
-
-	if (!buf)
-		return NULL;
-	n = ukmem_ctl_read(path, buf, TEXT_SIZE);
-	if (n < 0 || (size_t)n != strlen(buf)) {
-		HARNESS_FAIL("ukmem_ctl_read(%s) = %zd, strlen %zu", path, n, strlen(buf));
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	start_ukmem("mem=64M");
 }
 
 /* The number after a line's label ("MemFree:", "pgalloc_dma32 "), or -1. */

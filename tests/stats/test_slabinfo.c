@@ -18,37 +18,15 @@
 #include <ukmem/slab.h>
 #include <ukmem/ukmem.h>
 
+#include "ctl.h"
 #include "harness.h"
 #include "slab/slab.h"
 
-#define TEXT_SIZE (1UL << 20)
 #define SYS "/sys/kernel/slab/"
 
 static void setup(void)
 {
-	int ret = ukmem_init("mem=128M");
-
-	if (ret != 0) {
-		fprintf(stderr, "ukmem_init(\"mem=128M\") = %d\n", ret);
-		exit(1);
-	}
-}
-
-/* The whole file in a fresh buffer (free it), or NULL after a failure. */
-static char *read_ctl(const char *path)
-{
-	char *buf = malloc(TEXT_SIZE);
-	ssize_t n;
-
-	if (!buf)
-		return NULL;
-	n = ukmem_ctl_read(path, buf, TEXT_SIZE);
-	if (n < 0 || (size_t)n != strlen(buf)) {
-		HARNESS_FAIL("ukmem_ctl_read(%s) = %zd, strlen %zu", path, n, strlen(buf));
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	start_ukmem("mem=128M");
 }
 
 /* One row of /proc/slabinfo, parsed. */
