@@ -73,6 +73,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 #define CACHE_LINE 64
 
 static double scale = 1.0;
@@ -82,23 +84,6 @@ static long scaled(long n)
 	long v = (long)((double)n * scale);
 
 	return v > 0 ? v : 1;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* User + system time of the whole process. */
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void die(const char *what)

@@ -59,6 +59,8 @@
 #include <ukmem/slab.h>
 #include <ukmem/ukmem.h>
 
+#include "bench_util.h"
+
 #define MAX_RUNS	5
 #define CACHE_LINE	64
 #define FS_THREADS	2
@@ -81,22 +83,6 @@ static struct kmem_cache *cache64;
 /* The size for kmalloc(n): volatile, so the compiler cannot see it is 64. */
 static volatile size_t var_size = 64;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void die(const char *what)
 {
 	fprintf(stderr, "kmalloc_bench: %s\n", what);
@@ -106,19 +92,6 @@ static void die(const char *what)
 static void escape(void *p)
 {
 	__asm__ volatile("" : : "r"(p) : "memory");
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* ---- the measured loops ---------------------------------------------------- */

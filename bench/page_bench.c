@@ -53,6 +53,8 @@
 #include <ukmem/gfp.h>
 #include <ukmem/ukmem.h>
 
+#include "bench_util.h"
+
 #define MAX_RUNS	5
 #define MAX_THREADS	64
 #define MIB		(1024.0 * 1024.0)
@@ -70,25 +72,10 @@ static struct {
 	.target_ns = 75000000,
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void die(const char *what)
 {
 	fprintf(stderr, "page_bench: %s\n", what);
 	exit(1);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* Median, min and max of v[0..n) (v is reordered). */
@@ -144,14 +131,6 @@ __attribute__((noinline, noclone)) void bench_order0_pairs(long n);
 __attribute__((noinline, noclone)) void bench_order0_pairs(long n)
 {
 	pairs(0, n);
-}
-
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static uint64_t time_pairs(unsigned int order, long n)
