@@ -86,6 +86,19 @@ static int harness_failed_checks;
 			     _n ? _n : "(null)", _h ? _h : "(null)"); \
 } while (0)
 
+/* Occurrences of needle in hay (not overlapping). */
+static inline int count_substr(const char *hay, const char *needle)
+{
+	size_t len = strlen(needle);
+	int n = 0;
+
+	if (!len)
+		return 0;
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += len)
+		n++;
+	return n;
+}
+
 typedef void (*harness_test_fn)(void);
 struct harness_test {
 	const char *name;

@@ -98,18 +98,6 @@ static inline char *log_since(size_t mark)
 	return buf;
 }
 
-static inline int count_substr(const char *hay, const char *needle)
-{
-	int n = 0;
-	size_t len = strlen(needle);
-
-	if (!len)
-		return 0;
-	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += len)
-		n++;
-	return n;
-}
-
 /* Occurrences of needle in the log since mark. */
 static inline int log_count_since(size_t mark, const char *needle)
 {

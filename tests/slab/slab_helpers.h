@@ -90,18 +90,6 @@ static inline char *log_since(size_t mark)
 	return text;
 }
 
-static inline int count_substr(const char *hay, const char *needle)
-{
-	size_t len = strlen(needle);
-	int n = 0;
-
-	if (!len)
-		return 0;
-	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += len)
-		n++;
-	return n;
-}
-
 static inline int log_count_since(size_t mark, const char *needle)
 {
 	char *text = log_since(mark);
@@ -248,6 +236,31 @@ static inline unsigned long cache_total_objects(struct kmem_cache *s)
 }
 
 /* A live cache by name (newest first), or NULL. */
+struct known_geometry {
+	const char *name;
+	unsigned int objects, order;
+};
+
+static inline struct kmem_cache *find_cache(const char *name);
+
+/* Each named cache has the objects per slab and order given. */
+static inline void expect_known_geometry(const struct known_geometry *known, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct kmem_cache *s = find_cache(known[i].name);
+		int before = harness_failed_checks;
+
+		if (!s) {
+			HARNESS_FAIL("no cache %s", known[i].name);
+			continue;
+		}
+		EXPECT_UEQ(oo_objects(s->oo), known[i].objects);
+		EXPECT_UEQ(oo_order(s->oo), known[i].order);
+		if (harness_failed_checks != before)
+			fprintf(stderr, "  ... for %s\n", known[i].name);
+	}
+}
+
 static inline struct kmem_cache *find_cache(const char *name)
 {
 	struct kmem_cache *found = NULL;

@@ -142,10 +142,7 @@ TEST(kmalloc_geometry_matches_reference)
  * (<objperslab> and <pagesperslab>): min_objects = 4 * (fls(2) + 1) = 12. */
 TEST(geometry_known_kernel_values_2cpus)
 {
-	static const struct {
-		const char *name;
-		unsigned int objects, order;
-	} known[] = {
+	static const struct known_geometry known[] = {
 		{ "kmalloc-8", 512, 0 },   { "kmalloc-64", 64, 0 },  { "kmalloc-96", 42, 0 },
 		{ "kmalloc-128", 32, 0 },  { "kmalloc-192", 21, 0 }, { "kmalloc-256", 16, 0 },
 		{ "kmalloc-512", 16, 1 },  { "kmalloc-1k", 16, 2 },  { "kmalloc-2k", 16, 3 },
@@ -156,19 +153,7 @@ TEST(geometry_known_kernel_values_2cpus)
 		printf("  (skipped: %d CPUs, the table is for 2)\n", ukmem_plat_nr_cpus());
 		return;
 	}
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-		struct kmem_cache *s = find_cache(known[i].name);
-		int before = harness_failed_checks;
-
-		if (!s) {
-			HARNESS_FAIL("no cache %s", known[i].name);
-			continue;
-		}
-		EXPECT_UEQ(oo_objects(s->oo), known[i].objects);
-		EXPECT_UEQ(oo_order(s->oo), known[i].order);
-		if (harness_failed_checks != before)
-			fprintf(stderr, "  ... for %s\n", known[i].name);
-	}
+	expect_known_geometry(known, sizeof(known) / sizeof(known[0]));
 }
 
 TEST(hwcache_align)

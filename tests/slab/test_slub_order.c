@@ -70,28 +70,13 @@ TEST(created_caches_follow_the_options)
  * waste at most 1/16, 1/8, 1/4, then fewer objects. */
 TEST(known_values)
 {
-	static const struct {
-		const char *name;
-		unsigned int objects, order;
-	} known[] = {
+	static const struct known_geometry known[] = {
 		{ "kmalloc-8", 512, 0 },  { "kmalloc-64", 64, 0 }, { "kmalloc-192", 21, 0 },
 		{ "kmalloc-512", 8, 0 },  { "kmalloc-1k", 4, 0 },  { "kmalloc-2k", 4, 1 },
 		{ "kmalloc-4k", 2, 1 },   { "kmalloc-8k", 1, 1 },
 	};
 
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-		struct kmem_cache *s = find_cache(known[i].name);
-		int before = harness_failed_checks;
-
-		if (!s) {
-			HARNESS_FAIL("no cache %s", known[i].name);
-			continue;
-		}
-		EXPECT_UEQ(oo_objects(s->oo), known[i].objects);
-		EXPECT_UEQ(oo_order(s->oo), known[i].order);
-		if (harness_failed_checks != before)
-			fprintf(stderr, "  ... for %s\n", known[i].name);
-	}
+	expect_known_geometry(known, sizeof(known) / sizeof(known[0]));
 	/* 3000 bytes: an order-1 slab wastes 2192 > 8192/4, so the kernel
 	 * falls back to one object per order-0 slab. */
 	{
