@@ -168,6 +168,16 @@ static inline void zone_event_add_locked(struct zone *zone, enum zone_event_item
 	counter_add(&zone->events[item], n);
 }
 
+/* Pages went back to a zone: wake allocations waiting for memory
+ * (__GFP_NOFAIL).  One load when nobody waits. */
+static inline void wake_memory_waiters(void)
+{
+	if (__builtin_expect(__atomic_load_n(&ukmem_mm.free_waiters, __ATOMIC_RELAXED), 0)) {
+		__atomic_fetch_add(&ukmem_mm.free_seq, 1, __ATOMIC_RELEASE);
+		ukmem_plat_wake(&ukmem_mm.free_seq, -1);
+	}
+}
+
 /* The watermark check (the kernel's __zone_watermark_ok). */
 bool zone_watermark_ok(struct zone *zone, unsigned int order, unsigned long mark,
 		       int highest_zoneidx, unsigned int alloc_flags, long free_pages);

@@ -142,6 +142,8 @@ struct ukmem_mm {
 	unsigned long totalram_pages;	/* sum of managed pages */
 	unsigned long totalreserve_pages;
 	unsigned long alloc_failures;	/* atomic: allocations that returned NULL */
+	int free_seq;			/* atomic: bumped when a waiter may retry */
+	int free_waiters;		/* atomic: threads waiting in free_seq */
 	unsigned long bad_page_reports;	/* atomic: bad frees found */
 	unsigned long reserved_pages;	/* taken at boot: memmap, pcp, bitmaps */
 	bool release_to_os;		/* hosted: give free 2 MiB+ blocks back */

@@ -207,6 +207,8 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 		 * (the kernel loops through reclaim; until the reclaim layer
 		 * exists, other threads' frees are what this waits for). */
 		for (;;) {
+			int seq = __atomic_load_n(&ukmem_mm.free_seq, __ATOMIC_ACQUIRE);
+
 			page = get_page_from_freelist(gfp, order,
 						      alloc_flags | ALLOC_MIN_RESERVE, ac);
 			if (page)
@@ -215,7 +217,12 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 				ukmem_reclaim_hook(gfp, order);
 			if (*ukmem_plat_nest() == 0)
 				drain_pages(-1);
-			ukmem_plat_relax();
+			/* Sleep until pages come back to the buddy lists (or
+			 * 10 ms pass: per-CPU lists of other threads do not
+			 * wake us). */
+			__atomic_fetch_add(&ukmem_mm.free_waiters, 1, __ATOMIC_SEQ_CST);
+			ukmem_plat_wait(&ukmem_mm.free_seq, seq, 10000000);
+			__atomic_fetch_sub(&ukmem_mm.free_waiters, 1, __ATOMIC_RELAXED);
 		}
 	}
 	warn_alloc(gfp, "page allocation failure: order:%u", order);
@@ -334,6 +341,7 @@ static void free_the_page(struct page *page, unsigned int order)
 	free_one_page_locked(zone, page, pfn, order, mt);
 	zone_event_add_locked(zone, EV_PGFREE, 1UL << order);
 	zone_unlock(zone);
+	wake_memory_waiters();
 }
 
 void ukmem_free_pages(struct page *page, unsigned int order)

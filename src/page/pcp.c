@@ -81,6 +81,7 @@ static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_page
 		} while (count > 0 && !list_empty(list));
 	}
 	zone_unlock(zone);
+	wake_memory_waiters();
 }
 
 struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int mt, gfp_t gfp)

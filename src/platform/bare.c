@@ -105,6 +105,20 @@ void ukmem_plat_unreserve(void *addr, size_t size)
 	(void)size;
 }
 
+/* No scheduler: a waiter's loop is its wait. */
+void ukmem_plat_wait(int *word, int val, uint64_t timeout_ns)
+{
+	(void)word;
+	(void)val;
+	(void)timeout_ns;
+}
+
+void ukmem_plat_wake(int *word, int n)
+{
+	(void)word;
+	(void)n;
+}
+
 /* No scheduler to yield to: the caller simply tries again. */
 void ukmem_plat_relax(void)
 {

@@ -161,6 +161,25 @@ void ukmem_plat_unreserve(void *addr, size_t size)
 	errno = saved_errno;
 }
 
+void ukmem_plat_wait(int *word, int val, uint64_t timeout_ns)
+{
+	int saved_errno = errno;
+	struct timespec ts = { (time_t)(timeout_ns / 1000000000u),
+			       (long)(timeout_ns % 1000000000u) };
+
+	syscall(SYS_futex, word, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, val, &ts, NULL, 0);
+	errno = saved_errno;
+}
+
+void ukmem_plat_wake(int *word, int n)
+{
+	int saved_errno = errno;
+
+	syscall(SYS_futex, word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, n < 0 ? 0x7fffffff : n, NULL,
+		NULL, 0);
+	errno = saved_errno;
+}
+
 void ukmem_plat_relax(void)
 {
 	int saved_errno = errno;

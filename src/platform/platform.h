@@ -62,6 +62,15 @@ void *ukmem_plat_reserve(size_t size, size_t align);
  * failed half way).  Bare: nothing to do. */
 void ukmem_plat_unreserve(void *addr, size_t size);
 
+/*
+ * Wait until *word may differ from val, at most timeout_ns (hosted: a
+ * futex wait; it may return early, spuriously or on a signal: callers
+ * re-check), and wake up to n waiters on word (n < 0: all).  Bare: wait
+ * returns at once (the caller's loop is the wait) and wake does nothing.
+ */
+void ukmem_plat_wait(int *word, int val, uint64_t timeout_ns);
+void ukmem_plat_wake(int *word, int n);
+
 /* Let other threads run before trying again (hosted: a short sleep, so a
  * thread waiting for memory does not spin; bare: nothing). */
 void ukmem_plat_relax(void);

@@ -468,6 +468,7 @@ void *ukmem_vmalloc(unsigned long size, gfp_t gfp, int node)
 		if (!nofail)
 			return NULL;
 		vm_drain_deferred();
+		ukmem_plat_relax();	/* let the threads that will free run */
 	}
 }
 

@@ -445,7 +445,42 @@ TEST(errno_is_preserved)
 	munmap(p, 1 * MiB);
 }
 
+static int wait_word;
+
+static void *waker(void *arg)
+{
+	(void)arg;
+	usleep(20000);
+	__atomic_store_n(&wait_word, 1, __ATOMIC_RELEASE);
+	ukmem_plat_wake(&wait_word, -1);
+	return NULL;
+}
+
+TEST(wait_times_out_and_wake_ends_a_wait)
+{
+	pthread_t t;
+	uint64_t t0 = ukmem_plat_now_ns(), waited;
+
+	/* Nobody wakes: the wait ends by its timeout (and not much later). */
+	ukmem_plat_wait(&wait_word, 0, 30000000);
+	waited = ukmem_plat_now_ns() - t0;
+	EXPECT_GE(waited, 25000000);
+	EXPECT_LT(waited, 2000000000);
+	/* A value that already differs: no wait at all. */
+	t0 = ukmem_plat_now_ns();
+	ukmem_plat_wait(&wait_word, 12345, 5000000000ULL);
+	EXPECT_LT(ukmem_plat_now_ns() - t0, 1000000000);
+	/* A wake ends a long wait early. */
+	ASSERT_EQ(pthread_create(&t, NULL, waker, NULL), 0);
+	t0 = ukmem_plat_now_ns();
+	while (!__atomic_load_n(&wait_word, __ATOMIC_ACQUIRE))
+		ukmem_plat_wait(&wait_word, 0, 10000000000ULL);
+	EXPECT_LT(ukmem_plat_now_ns() - t0, 5000000000ULL);
+	pthread_join(t, NULL);
+}
+
 RUN_TESTS_SETUP(setup,
+	T(wait_times_out_and_wake_ends_a_wait),
 	T(log_goes_to_stderr_without_ukmem_log), T(log_goes_to_the_ukmem_log_file),
 	T(reserve_is_aligned_and_reads_zero), T(reserve_rejects_bad_arguments),
 	T(release_reads_zero_and_gives_memory_back), T(ram_and_regions),
