@@ -21,8 +21,6 @@
 #include "slab/slab.h"
 #include "slab/vmalloc_internal.h"
 
-void sheaves_fork_child(void);
-
 #define EINVAL 22
 #define EBUSY 16
 #define ENOMEM 12

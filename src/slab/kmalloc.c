@@ -59,8 +59,6 @@ static plat_lock_t slab_init_lock = PLAT_LOCK_INIT;
 static int slab_state;	/* 0 down, 1 up */
 static int slab_init_tid;	/* the thread starting the slab layer, or 0 */
 
-void sheaves_init(void);
-
 void kmalloc_init(void)
 {
 	static const slab_flags_t type_flags[NR_KMALLOC_TYPES] = {

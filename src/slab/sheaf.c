@@ -539,7 +539,6 @@ void sheaves_cache_destroy(struct kmem_cache *s)
 }
 
 /* Make the cache that sheaves come from (kmalloc.c calls this at start). */
-void sheaves_init(void);
 void sheaves_init(void)
 {
 	/* Decide once, before any owner exists, who pays for the fence. */
@@ -558,7 +557,6 @@ void sheaves_init(void)
  * are dropped (their cached objects are lost to the child, never handed
  * out twice), so no flusher waits for a busy word that nobody will clear.
  */
-void sheaves_fork_child(void);
 void sheaves_fork_child(void)
 {
 	struct slub_owner *self = current_owner;
@@ -569,7 +567,6 @@ void sheaves_fork_child(void)
 }
 
 /* fork(): owners_lock comes after slab_mutex and before the list locks. */
-void sheaves_lock_owners(bool lock);
 void sheaves_lock_owners(bool lock)
 {
 	if (lock)

@@ -341,6 +341,12 @@ bool slub_object_on_freelist(struct kmem_cache *s, struct slab *slab, const void
 void sheaves_flush_all(struct kmem_cache *s);
 void sheaves_cache_init(struct kmem_cache *s);
 void sheaves_cache_destroy(struct kmem_cache *s);
+/* Make the cache sheaves come from (at the slab layer's start). */
+void sheaves_init(void);
+/* fork(): owners_lock, taken and released in the slab lock order; the
+ * child drops the owners of threads that no longer exist. */
+void sheaves_lock_owners(bool lock);
+void sheaves_fork_child(void);
 
 /* ---- kmalloc.c ------------------------------------------------------------ */
 

@@ -981,8 +981,6 @@ int ukmem_slab_validate(void)
 
 /* ---- fork ----------------------------------------------------------------------- */
 
-void sheaves_lock_owners(bool lock);
-
 void ukmem_slab_lock_all(void)
 {
 	struct list_head *pos;
