@@ -151,20 +151,7 @@ static struct ratelimit_state vfree_rs = { .interval_ns = 5ULL * 1000000000ULL, 
  * the holder. */
 static bool vm_lock(void)
 {
-	int *nest = ukmem_plat_nest();
-	int outer = (*nest)++;
-
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (outer > 0) {
-		if (!ukmem_plat_trylock(&vm.lock)) {
-			__atomic_signal_fence(__ATOMIC_SEQ_CST);
-			(*nest)--;
-			return false;
-		}
-	} else {
-		ukmem_plat_lock(&vm.lock);
-	}
-	return true;
+	return ukmem_lock(&vm.lock);
 }
 
 /* Take vm.lock, waiting.  Only for callers that have held it earlier in
@@ -179,9 +166,7 @@ static void vm_lock_wait(void)
 
 static void vm_unlock(void)
 {
-	ukmem_plat_unlock(&vm.lock);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	(*ukmem_plat_nest())--;
+	ukmem_unlock(&vm.lock);
 }
 
 /* ---- free ranges: bins and boundary tags ----------------------------------- */
