@@ -9,6 +9,7 @@
 #include <ukmem.h>
 
 #include "harness.h"
+#include "log.h"
 #include "page/mmzone.h"
 
 /* Two regions: 2 MiB of "DMA" memory and 12 MiB of normal memory, neither
@@ -16,17 +17,6 @@
 static unsigned char dma_mem[(2 << 20) + 3000];
 static unsigned char normal_mem[(12 << 20) + 5000];
 
-static char log_text[1 << 16];
-static size_t log_len;
-
-static void log_hook(const char *msg, size_t len)
-{
-	if (log_len + len < sizeof(log_text)) {
-		memcpy(log_text + log_len, msg, len);
-		log_len += len;
-		log_text[log_len] = '\0';
-	}
-}
 
 static unsigned long total_free(void)
 {
@@ -41,7 +31,7 @@ static unsigned long free_at_start;
 
 static void setup(void)
 {
-	ukmem_set_log_hook(log_hook);
+	ukmem_set_log_hook(log_capture);
 	if (ukmem_add_region(dma_mem + 1000, sizeof(dma_mem) - 1000, ZONE_DMA, 0) ||
 	    ukmem_add_region(normal_mem + 7, sizeof(normal_mem) - 7, ZONE_NORMAL, 0) ||
 	    ukmem_init(NULL)) {
@@ -140,8 +130,7 @@ TEST(bad_free_is_reported_on_bare)
 
 	ASSERT_NOT_NULL(page);
 	__free_pages(page, 0);
-	log_len = 0;
-	log_text[0] = '\0';
+	log_clear();
 	__free_pages(page, 0);
 	EXPECT_CONTAINS(log_text, "BUG: Bad page state in process bare");
 	ukmem_drain_all();

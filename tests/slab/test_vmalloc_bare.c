@@ -10,36 +10,12 @@
 #include <ukmem.h>
 
 #include "harness.h"
+#include "log.h"
 #include "page/mmzone.h"
 #include "slab/vmalloc_internal.h"
 
 static unsigned char normal_mem[(16 << 20) + 5000];
 
-static char log_text[1 << 16];
-static size_t log_len;
-
-static void log_hook(const char *msg, size_t len)
-{
-	if (log_len + len < sizeof(log_text)) {
-		memcpy(log_text + log_len, msg, len);
-		log_len += len;
-		log_text[log_len] = '\0';
-	}
-}
-
-static size_t log_mark(void)
-{
-	return log_len;
-}
-
-static int log_count_since(size_t mark, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = log_text + mark; (p = strstr(p, needle)) != NULL; p++)
-		n++;
-	return n;
-}
 
 /* Free pages of every zone after this CPU's lists went back. */
 static unsigned long drained_free_pages(void)
@@ -68,7 +44,7 @@ static size_t opaque(size_t x)
 
 static void setup(void)
 {
-	ukmem_set_log_hook(log_hook);
+	ukmem_set_log_hook(log_capture);
 	if (ukmem_add_region(normal_mem + 7, sizeof(normal_mem) - 7, ZONE_NORMAL, 0) ||
 	    ukmem_init(NULL)) {
 		fprintf(stderr, "bare setup failed:\n%s\n", log_text);
