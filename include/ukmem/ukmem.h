@@ -24,7 +24,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/types.h> /* ssize_t */
+#include <ukmem/types.h> /* ssize_t */
 
 #ifdef __cplusplus
 extern "C" {
