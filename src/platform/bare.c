@@ -160,9 +160,12 @@ int *ukmem_plat_nest(void)
 	return &nest_depth;
 }
 
+/* Positive like every thread id (platform.h): 0 means "no thread" to the
+ * layers above, and the slab start records its thread to recognise an
+ * interrupt that cuts into it. */
 int ukmem_plat_tid(void)
 {
-	return 0;
+	return 1;
 }
 
 const char *ukmem_plat_comm(void)

@@ -140,8 +140,10 @@ bool ukmem_plat_on_thread_exit(void (*fn)(void *), void *arg);
  */
 bool ukmem_plat_membarrier(void);
 
-/* Thread id (hosted: gettid) and command name (hosted: /proc/self/comm,
- * cached) for reports in the kernel's "in process %s" style. */
+/* Thread id (hosted: gettid; bare: 1, its one thread) and command name
+ * (hosted: /proc/self/comm, cached) for reports in the kernel's "in
+ * process %s" style.  A thread id is always positive: callers keep 0 to
+ * mean "no thread". */
 int ukmem_plat_tid(void);
 const char *ukmem_plat_comm(void);
 
