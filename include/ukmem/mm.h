@@ -60,7 +60,15 @@ enum zone_type {
  * caller otherwise (page->private and page->lru are the caller's, as in the
  * kernel).  Tail pages of a compound page hold compound_head = head | 1 in
  * the first word; the first tail also holds the compound order.
+ *
+ * C++ reserves the word "private": there the field is page->private_, the
+ * same word; page_private() and set_page_private() work in both.
  */
+#ifdef __cplusplus
+#define UKMEM_PAGE_PRIVATE private_
+#else
+#define UKMEM_PAGE_PRIVATE private
+#endif
 struct page {
 	unsigned long flags;		/* PG_* bits low, node/zone/region high */
 	union {
@@ -68,7 +76,7 @@ struct page {
 			struct list_head lru;
 			void *mapping;
 			unsigned long index;
-			unsigned long private;
+			unsigned long UKMEM_PAGE_PRIVATE;
 		};
 		struct {
 			unsigned long compound_head;	/* head | 1 in tail pages */
@@ -246,12 +254,12 @@ static inline int page_count(const struct page *page)
 
 static inline unsigned long page_private(const struct page *page)
 {
-	return page->private;
+	return page->UKMEM_PAGE_PRIVATE;
 }
 
-static inline void set_page_private(struct page *page, unsigned long private)
+static inline void set_page_private(struct page *page, unsigned long value)
 {
-	page->private = private;
+	page->UKMEM_PAGE_PRIVATE = value;
 }
 
 static inline int ukmem_fls_long(unsigned long x)
