@@ -6,14 +6,31 @@
  * values, marks the test failed and carries on; ASSERT_* variants stop the
  * test.  The program prints "N passed, N failed" and exits non-zero if any
  * test failed, so CTest and CI read the result.
+ *
+ * The same tests run on a board without a C library (the bare tests under
+ * QEMU, scripts/run-bare-arm.sh): a freestanding compile takes the few
+ * functions used here from the board's runtime (tests/bare/arm).
  */
 #ifndef UKMEM_TEST_HARNESS_H
 #define UKMEM_TEST_HARNESS_H
 
+#if __STDC_HOSTED__
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#else
+#include <stdint.h>
+#include "board_libc.h"
+#endif
+
+/* Memory a bare test hands to ukmem: TEST_MIB(n) is n MiB on the host and
+ * less on a board with little RAM, which builds with TEST_MEM_SHIFT=1
+ * (half).  Tests size their regions, and their expectations, with it. */
+#ifndef TEST_MEM_SHIFT
+#define TEST_MEM_SHIFT 0
+#endif
+#define TEST_MIB(n) ((size_t)(n) << (20 - TEST_MEM_SHIFT))
 
 /* Which sanitizer the test runs under (tests scale their work down). */
 #if defined(__SANITIZE_THREAD__)

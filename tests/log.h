@@ -1,12 +1,15 @@
 /*
  * log.h - ukmem's messages captured in memory for a test (install
- * log_capture with ukmem_set_log_hook); works on both platforms.
+ * log_capture with ukmem_set_log_hook); works on both platforms.  Include
+ * it after harness.h, which gives the string functions on a board.
  */
 #ifndef UKMEM_TEST_LOG_H
 #define UKMEM_TEST_LOG_H
 
 #include <stddef.h>
+#if __STDC_HOSTED__
 #include <string.h>
+#endif
 
 static char log_text[1 << 16];
 static size_t log_len;

@@ -14,7 +14,8 @@
 #include "page/mmzone.h"
 #include "slab/vmalloc_internal.h"
 
-static unsigned char normal_mem[(16 << 20) + 5000];
+/* 16 MiB (half on a board, TEST_MIB), not aligned to a page. */
+static unsigned char normal_mem[TEST_MIB(16) + 5000];
 
 
 /* Free pages of every zone after this CPU's lists went back. */
