@@ -8,13 +8,31 @@
  * allocation, which reads the UKMEM_OPTIONS boot string from the platform.
  * Options (the page allocator's and SLUB's geometry and merging options)
  * are parsed completely into a staging struct before anything is
- * applied, so a bad option never leaves a half-configured allocator:
- * ukmem_init() rejects the whole string with -EINVAL; a bad UKMEM_OPTIONS
- * is reported and ukmem starts with its defaults (the kernel, too,
- * reports a bad boot parameter and boots on).
+ * applied, so a bad option never leaves a half-configured allocator.
  *
- * State: NONE -> STARTING -> UP, or back to NONE if the start failed.  The
- * transition holds init_lock; the fast check is one acquire load.
+ * Two kinds of bad options, one error code: a word that does not parse
+ * ("mem=zzz", "bogus"), and values that parse but describe memory ukmem
+ * cannot lay out ("mem=1M", zones larger than mem=, nodes too small),
+ * which only the start finds.  ukmem_init() returns -EINVAL for both:
+ * the caller's string is wrong either way, and a failed start leaves
+ * nothing applied, so ukmem can still be started.  -ENOMEM stays for what
+ * the options cannot help, the OS refusing to reserve the arena.
+ *
+ * A bad UKMEM_OPTIONS, of either kind, is reported once and ukmem starts
+ * with its defaults (the kernel, too, reports a bad boot parameter and
+ * boots on).  The string is tried only by the first start attempt
+ * (boot_options_tried): had a failed start left it to be read again, every
+ * allocation would retry it and print the same error, and a program under
+ * the malloc front would get no memory at all.  Should the defaults fail
+ * as well (the bare platform before any region is added), later
+ * allocations try the defaults again.
+ *
+ * "help" is a word of its own: it prints the option table (help_table,
+ * the README's "Options") through the log and changes nothing, so
+ * UKMEM_OPTIONS=help starts with the defaults.
+ *
+ * State: NONE -> UP, staying NONE if the start failed.  The transition
+ * holds init_lock; the fast check is one acquire load.
  */
 #include "lib/lib.h"
 #include "page/mmzone.h"
@@ -28,6 +46,7 @@
 enum { STATE_NONE, STATE_UP };
 
 static int state;
+static bool boot_options_tried;	/* under init_lock */
 static plat_lock_t init_lock = PLAT_LOCK_INIT;
 
 bool ukmem_initialized(void)
@@ -69,9 +88,39 @@ struct boot_options {
 	int slab_nomerge;					/* -1: unset */
 };
 
+/* The options with their meaning and default, as the README lists them. */
+static const char *const help_table[][3] = {
+	{ "mem=SIZE", "size of the \"physical memory\" arena (reserved, not committed)",
+	  "the machine's RAM" },
+	{ "zone_dma=SIZE", "size of ZONE_DMA", "16M" },
+	{ "zone_dma32=SIZE", "size of ZONE_DMA32", "the rest of the first 4 GiB" },
+	{ "zone_highmem=SIZE", "size of ZONE_HIGHMEM", "0" },
+	{ "numa=fake=N", "split memory into N nodes", "1 node" },
+	{ "min_free_kbytes=N", "the reserve behind the watermarks", "the kernel's formula" },
+	{ "slub_min_order=N", "SLUB slab geometry (also slab_min_order)", "0" },
+	{ "slub_max_order=N", "SLUB slab geometry (also slab_max_order)", "3" },
+	{ "slub_min_objects=N", "SLUB slab geometry (also slab_min_objects)",
+	  "4*(fls(CPUs)+1)" },
+	{ "slab_nomerge, slab_merge", "cache merging off / on", "on" },
+	{ "help", "print this table", "-" },
+};
+
+static void print_help(void)
+{
+	ukmem_printk("ukmem: options (UKMEM_OPTIONS or ukmem_init()), sizes with K, M, G, T:\n");
+	ukmem_printk("  %-26s %-66s %s\n", "option", "meaning", "default");
+	for (unsigned i = 0; i < sizeof(help_table) / sizeof(help_table[0]); i++)
+		ukmem_printk("  %-26s %-66s %s\n", help_table[i][0], help_table[i][1],
+			     help_table[i][2]);
+}
+
 /* Flag words without a value. */
 static bool parse_flag(const char *word, struct boot_options *bo)
 {
+	if (!ukmem_strcmp(word, "help")) {
+		print_help();
+		return true;
+	}
 	if (!ukmem_strcmp(word, "slab_nomerge") || !ukmem_strcmp(word, "slub_nomerge")) {
 		bo->slab_nomerge = 1;
 		return true;
@@ -250,6 +299,19 @@ int ukmem_init(const char *options)
 	return ret;
 }
 
+/* The first start on first use: UKMEM_OPTIONS, which either kind of bad
+ * option turns into one report (the defaults follow in the caller). */
+static void start_boot_options_locked(const char *options)
+{
+	struct boot_options opt;
+
+	if (parse_options(options, &opt))
+		ukmem_printk("ukmem: UKMEM_OPTIONS rejected, starting with the defaults\n");
+	else if (start_locked(&opt) != 0)
+		ukmem_printk("ukmem: UKMEM_OPTIONS \"%s\" cannot start, starting with the "
+			     "defaults\n", options);
+}
+
 bool ukmem_ensure_init(void)
 {
 	struct boot_options opt;
@@ -259,12 +321,14 @@ bool ukmem_ensure_init(void)
 		return true;
 	if (!init_lock_take())
 		return false;
-	if (!ukmem_initialized()) {
+	if (!ukmem_initialized() && !boot_options_tried) {
+		boot_options_tried = true;
 		options = ukmem_plat_boot_options();
-		if (parse_options(options, &opt)) {
-			ukmem_printk("ukmem: UKMEM_OPTIONS rejected, starting with the defaults\n");
-			default_options(&opt);
-		}
+		if (options && *options)
+			start_boot_options_locked(options);
+	}
+	if (!ukmem_initialized()) {
+		default_options(&opt);
 		start_locked(&opt);
 	}
 	init_lock_release();
