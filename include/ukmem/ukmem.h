@@ -17,6 +17,7 @@
  *                       SLUB slab geometry (also spelled slab_*)
  *   slab_nomerge, slab_merge
  *                       forbid or allow cache merging (also slub_*)
+ *   help                print this table through the log
  * SIZE takes the kernel's suffixes K, M, G, T (powers of 1024).
  */
 #ifndef UKMEM_UKMEM_H
@@ -40,9 +41,13 @@ extern "C" {
 
 /*
  * Start ukmem with the given options (NULL or "" for the defaults).
- * Returns 0, -EINVAL if an option does not parse (nothing is applied; the
- * reason is logged), -EBUSY if ukmem has already started, -ENOMEM if the
- * arena cannot be reserved.
+ * Returns 0; -EINVAL if an option does not parse, or parses but cannot be
+ * laid out (mem= too small, zones larger than mem=, nodes too small):
+ * nothing is applied, the reason is logged, and ukmem can still be
+ * started; -EBUSY if ukmem has already started; -ENOMEM if the arena
+ * cannot be reserved.  The word "help" logs the option table and changes
+ * nothing.  A bad UKMEM_OPTIONS is reported once and ukmem starts with its
+ * defaults.
  */
 UKMEM_API int ukmem_init(const char *options);
 
@@ -59,7 +64,8 @@ UKMEM_API bool ukmem_initialized(void);
  * that does not parse.  Both return -EAGAIN from a signal handler that
  * interrupted ukmem (the files need locks its thread may hold).
  * Files: /proc/{buddyinfo,pagetypeinfo,zoneinfo,meminfo,vmstat,slabinfo},
- * /proc/sys/vm/{min_free_kbytes,watermark_scale_factor,lowmem_reserve_ratio}
+ * /proc/sys/vm/{min_free_kbytes,watermark_scale_factor,lowmem_reserve_ratio},
+ * /proc/sys/kernel/tainted (read-only: the taint mask)
  * and /sys/kernel/slab/<cache>/<attribute>.
  */
 UKMEM_API ssize_t ukmem_ctl_read(const char *path, char *buf, size_t size);

@@ -1,6 +1,7 @@
 /*
  * lib.h - freestanding helpers every layer may use: string functions,
- * number parsing in the kernel's style, a small vsnprintf and printk.
+ * number parsing in the kernel's style, a small vsnprintf, printk and the
+ * taint mask its reports show.
  *
  * Nothing here calls libc; the core must build with -ffreestanding.  The
  * formatter knows the conversions the kernel's reports and /proc files
@@ -84,5 +85,20 @@ struct ratelimit_state {
 };
 
 bool ukmem_ratelimit(struct ratelimit_state *rs);
+
+/*
+ * The taint mask (taint.c): the kernel's add_taint() and print_tainted().
+ * Flag numbers are the kernel's; ukmem sets these two.  print_tainted
+ * writes "Not tainted" or "Tainted: " and one character per flag into buf
+ * and returns buf.
+ */
+#define TAINT_BAD_PAGE		5
+#define TAINT_WARN		9
+#define TAINT_FLAGS_COUNT	19	/* Linux 6.6 */
+#define TAINT_BUF_SIZE		(sizeof("Tainted: ") + TAINT_FLAGS_COUNT)
+
+void ukmem_add_taint(unsigned int flag);
+unsigned long ukmem_get_taint(void);
+const char *ukmem_print_tainted(char buf[TAINT_BUF_SIZE]);
 
 #endif /* UKMEM_LIB_H */

@@ -115,6 +115,7 @@ struct page *ukmem_virt_to_page_slow(const void *addr)
 	}
 	ukmem_printk("WARNING: virt_to_page used for non-linear address: 0x%lx\n",
 		     (unsigned long)a);
+	ukmem_add_taint(TAINT_WARN);	/* CONFIG_DEBUG_VIRTUAL's WARN */
 	return NULL;
 }
 

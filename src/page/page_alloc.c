@@ -266,10 +266,12 @@ struct page *ukmem_alloc_pages(gfp_t gfp, unsigned int order, int nid)
 
 	if (__builtin_expect(order > MAX_PAGE_ORDER, 0)) {
 		if (!(gfp & __GFP_NOWARN) &&
-		    !__atomic_exchange_n(&warned_order_too_large, 1, __ATOMIC_RELAXED))
+		    !__atomic_exchange_n(&warned_order_too_large, 1, __ATOMIC_RELAXED)) {
 			ukmem_printk("WARNING: CPU: %d PID: %d at mm/page_alloc.c __alloc_pages: "
 				     "order %u > MAX_PAGE_ORDER %d\n",
 				     ukmem_plat_cpu(), ukmem_plat_tid(), order, MAX_PAGE_ORDER);
+			ukmem_add_taint(TAINT_WARN);
+		}
 		return NULL;
 	}
 	if (__builtin_expect(!ukmem_ensure_init(), 0))
@@ -436,14 +438,17 @@ void *ukmem_alloc_pages_exact(size_t size, gfp_t gfp, int nid)
 	unsigned long used, alloc_end;
 
 	if (!size || size > (PAGE_SIZE << MAX_PAGE_ORDER)) {
-		if (size && !(gfp & __GFP_NOWARN))
+		if (size && !(gfp & __GFP_NOWARN)) {
 			ukmem_printk("WARNING: alloc_pages_exact(%zu): larger than the largest "
 				     "block\n", size);
+			ukmem_add_taint(TAINT_WARN);	/* __alloc_pages' WARN */
+		}
 		return NULL;
 	}
 	if (gfp & (__GFP_COMP | __GFP_HIGHMEM)) {
 		ukmem_printk("WARNING: alloc_pages_exact: __GFP_COMP and __GFP_HIGHMEM are "
 			     "not allowed; cleared\n");
+		ukmem_add_taint(TAINT_WARN);	/* a WARN_ON_ONCE in the kernel */
 		gfp &= ~(__GFP_COMP | __GFP_HIGHMEM);
 	}
 	order = (unsigned int)get_order(size);

@@ -6,7 +6,9 @@
  * Theory
  * ------
  * Reports are rate-limited as in the kernel (bad_page: a burst of 60 per
- * minute; warn_alloc: one per 10 seconds) and never change allocator
+ * minute; warn_alloc: one per 10 seconds).  The stack header shows the
+ * taint state (lib/taint.c); bad_page() sets TAINT_BAD_PAGE after its
+ * report, as the kernel's does.  Reports never change allocator
  * state: unlike the kernel's bad_page(), which resets the page's type, a
  * report here only reads, so a bad free cannot corrupt the free lists.
  * Everything is formatted on the stack: reports may run with zone locks
@@ -115,9 +117,10 @@ static void dump_stack(void)
 {
 	void *frames[16];
 	int n = ukmem_plat_backtrace(frames, 16, 2);
+	char taint[TAINT_BUF_SIZE];
 
-	ukmem_printk("CPU: %d PID: %d Comm: %s Tainted: G    B\n", ukmem_plat_cpu(),
-		     ukmem_plat_tid(), ukmem_plat_comm());
+	ukmem_printk("CPU: %d PID: %d Comm: %s %s\n", ukmem_plat_cpu(), ukmem_plat_tid(),
+		     ukmem_plat_comm(), ukmem_print_tainted(taint));
 	if (n <= 0)
 		return;
 	ukmem_printk("Call Trace:\n");
@@ -165,16 +168,19 @@ void dump_page(const struct page *page, const char *reason)
 static struct ratelimit_state bad_page_rs = { .interval_ns = 60ULL * 1000000000ULL,
 					      .burst = 60 };
 
+/* As the kernel's: the taint comes after the report, and also when the
+ * report is rate-limited away. */
 void bad_page(const struct page *page, const char *reason)
 {
 	__atomic_fetch_add(&ukmem_mm.bad_page_reports, 1, __ATOMIC_RELAXED);
-	if (!ukmem_ratelimit(&bad_page_rs))
-		return;
-	ukmem_printk("BUG: Bad page state in process %s  pfn:%05lx\n", ukmem_plat_comm(),
-		     page_to_pfn(page));
-	dump_page(page, reason);
-	ukmem_printk("Modules linked in:\n");
-	dump_stack();
+	if (ukmem_ratelimit(&bad_page_rs)) {
+		ukmem_printk("BUG: Bad page state in process %s  pfn:%05lx\n", ukmem_plat_comm(),
+			     page_to_pfn(page));
+		dump_page(page, reason);
+		ukmem_printk("Modules linked in:\n");
+		dump_stack();
+	}
+	ukmem_add_taint(TAINT_BAD_PAGE);
 }
 
 static unsigned long k(unsigned long pages)

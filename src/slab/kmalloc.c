@@ -16,6 +16,16 @@
  * __GFP_ACCOUNT kmalloc-cg-* (the caches are made as a kernel with
  * CONFIG_MEMCG_KMEM makes them: the normal ones never merge).
  *
+ * Alignment.  A kmalloc cache is aligned to at least the largest power of
+ * two that divides its size: a power of two to itself, kmalloc-96 to 32,
+ * kmalloc-192 to 64.  That is the rule of create_boot_cache() since Linux
+ * 6.11 (commit ad59baa31695, which Rust's allocator relies on) and still
+ * in 6.18; 6.6, which the rest of the slab geometry follows, aligned only
+ * the power-of-two sizes and left 96 and 192 at 8.  The newer rule costs
+ * nothing (96 and 192 are multiples of their alignment, so no size grows)
+ * and makes /sys/kernel/slab/kmalloc-96/align read what current kernels
+ * show.
+ *
  * kfree() finds the page of the pointer: a slab page names its cache; a
  * compound page is a large kmalloc; anything else is reported and left
  * alone.  Every check is a report, never an abort, and never a corruption.
@@ -77,9 +87,10 @@ void kmalloc_init(void)
 			if (idx == 1 || idx == 2 || idx >= KMALLOC_SHIFT_LOW) {
 				ukmem_snprintf(name, sizeof(name), "%s%s", type_prefix[type],
 					       size_names[idx]);
-				/* Power-of-two sizes are aligned to their size. */
-				if (!(size & (size - 1)))
-					align = size;
+				/* At least the largest power of two dividing the
+				 * size (see the theory: 6.11's rule). */
+				if ((size & -size) > align)
+					align = size & -size;
 				/* usersize = size: kmalloc caches are usercopy
 				 * caches, which never merge. */
 				ukmem_kmalloc_caches[type][idx] =
@@ -132,9 +143,11 @@ void *ukmem_kmalloc_large(size_t size, gfp_t gfp, int node)
 	unsigned int order;
 
 	if (size > KMALLOC_MAX_SIZE) {
-		if (!(gfp & __GFP_NOWARN))
+		if (!(gfp & __GFP_NOWARN)) {
 			ukmem_printk("WARNING: kmalloc(%zu): larger than KMALLOC_MAX_SIZE (%lu)\n",
 				     size, KMALLOC_MAX_SIZE);
+			ukmem_add_taint(TAINT_WARN);	/* __alloc_pages' WARN */
+		}
 		return NULL;
 	}
 	order = (unsigned int)get_order(size);
@@ -143,8 +156,7 @@ void *ukmem_kmalloc_large(size_t size, gfp_t gfp, int node)
 	page = ukmem_alloc_pages(gfp | __GFP_COMP, order, node);
 	if (!page)
 		return NULL;
-	__atomic_fetch_add(&ukmem_slab_pages[SLAB_PAGES_UNRECLAIMABLE], 1UL << order,
-			   __ATOMIC_RELAXED);
+	slab_pages_mod(page, SLAB_PAGES_UNRECLAIMABLE, 1L << order);
 	return page_address(page);
 }
 
@@ -187,8 +199,7 @@ static void free_large_kmalloc(struct page *head, const void *p)
 			     "a large kmalloc block, but p is not its start");
 		return;
 	}
-	__atomic_fetch_sub(&ukmem_slab_pages[SLAB_PAGES_UNRECLAIMABLE], 1UL << compound_order(head),
-			   __ATOMIC_RELAXED);
+	slab_pages_mod(head, SLAB_PAGES_UNRECLAIMABLE, -(1L << compound_order(head)));
 	ukmem_free_pages(head, compound_order(head));
 }
 
@@ -255,6 +266,7 @@ size_t ukmem_ksize(const void *p)
 		return slab_ksize(((struct slab *)(void *)head)->slab_cache);
 	if (!PageHead(head) || p != page_address(head)) {
 		ukmem_printk("WARNING: ksize(0x%p): not a kmalloc object\n", p);
+		ukmem_add_taint(TAINT_WARN);	/* __ksize's WARN_ON */
 		return 0;
 	}
 	return PAGE_SIZE << compound_order(head);
@@ -326,6 +338,7 @@ struct kmem_cache *ukmem_kmem_cache_create(const char *name, unsigned int size,
 		if ((!usersize && useroffset) || size < usersize || size - usersize < useroffset) {
 			ukmem_printk("WARNING: kmem_cache_create(%s): bad usercopy region %u+%u\n",
 				     name, useroffset, usersize);
+			ukmem_add_taint(TAINT_WARN);	/* a WARN_ON in the kernel */
 			usersize = useroffset = 0;
 		}
 		s = slub_create_cache(name, size, align, flags & ~SLAB_KMALLOC, useroffset, usersize,
@@ -368,9 +381,11 @@ void ukmem_kmem_cache_free(struct kmem_cache *s, void *obj)
 		return;
 	}
 	slab = (struct slab *)(void *)head;
-	if (s && slab->slab_cache != s)
+	if (s && slab->slab_cache != s) {
 		ukmem_printk("WARNING: %s: Wrong slab cache. %s but object is from %s\n",
 			     "cache_from_obj", s->name, slab->slab_cache->name);
+		ukmem_add_taint(TAINT_WARN);	/* cache_from_obj's WARN_ONCE */
+	}
 	slab_free(slab->slab_cache, slab, virt_to_page(obj), obj);
 }
 

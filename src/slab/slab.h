@@ -308,18 +308,41 @@ struct slub_counts {
 };
 void slub_count(struct kmem_cache *s, struct slub_counts *c);
 
-/* The kernel's slab error report header ("BUG <cache> (Not tainted):"). */
+/* The kernel's slab error report header ("BUG <cache> (Not tainted):"),
+ * which then sets TAINT_BAD_PAGE as every SLUB error report does. */
 void slab_bug(const struct kmem_cache *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 int ukmem_slab_validate(void);
 
 /* Pages held by slabs (and large kmalloc blocks, which the kernel counts
- * as unreclaimable slab too): the kernel's NR_SLAB_RECLAIMABLE_B and
- * NR_SLAB_UNRECLAIMABLE_B, in pages.  Atomic. */
-extern unsigned long ukmem_slab_pages[2];
+ * as unreclaimable slab too), on the node of the pages: the kernel's node
+ * counters NR_SLAB_RECLAIMABLE_B and NR_SLAB_UNRECLAIMABLE_B, in pages.
+ * Atomic; read racily, as the kernel's are. */
 #define SLAB_PAGES_RECLAIMABLE 0
 #define SLAB_PAGES_UNRECLAIMABLE 1
+#define NR_SLAB_PAGES_ITEMS 2
+extern unsigned long ukmem_slab_pages[MAX_NUMNODES][NR_SLAB_PAGES_ITEMS];
+
+/* Account pages (negative: give back) of the block at page to its node. */
+static inline void slab_pages_mod(const struct page *page, int item, long pages)
+{
+	__atomic_fetch_add(&ukmem_slab_pages[page_to_nid(page)][item], (unsigned long)pages,
+			   __ATOMIC_RELAXED);
+}
+
+/* One node's count (node_page_state), or every node's (nid < 0: the
+ * kernel's global_node_page_state). */
+static inline unsigned long slab_pages_read(int nid, int item)
+{
+	unsigned long sum = 0;
+
+	if (nid >= 0)
+		return __atomic_load_n(&ukmem_slab_pages[nid][item], __ATOMIC_RELAXED);
+	for_each_online_node(nid)
+		sum += __atomic_load_n(&ukmem_slab_pages[nid][item], __ATOMIC_RELAXED);
+	return sum;
+}
 
 /* fork(): take and release every slab lock (slab_mutex, owners_lock, each
  * cache's list_locks and barn locks), in lock order. */

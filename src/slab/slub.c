@@ -11,7 +11,8 @@
  * s->offset, inside the object: no per-object header.  The geometry is
  * computed exactly as Linux 6.6's calculate_sizes()/calculate_order() does
  * for this machine's CPU count, so /proc/slabinfo and /sys/kernel/slab read
- * as on a kernel of the same machine:
+ * as on a kernel of the same machine (the align the kmalloc caches ask for
+ * is Linux 6.11's, kmalloc.c says why):
  *
  *   size   = ALIGN(object_size, word) (+ debug metadata), ALIGN(size, align)
  *   offset = mid-object, or after the object with a ctor, RCU or poison
@@ -38,7 +39,7 @@
 struct list_head slab_caches = { &slab_caches, &slab_caches };
 plat_lock_t slab_mutex = PLAT_LOCK_INIT;
 int slab_nomerge;
-unsigned long ukmem_slab_pages[2];
+unsigned long ukmem_slab_pages[MAX_NUMNODES][NR_SLAB_PAGES_ITEMS];
 unsigned int slub_min_order;
 unsigned int slub_max_order = PAGE_ALLOC_COSTLY_ORDER;
 unsigned int slub_min_objects;
@@ -60,16 +61,20 @@ static unsigned int ilog2_u(unsigned int x)
 
 void slab_bug(const struct kmem_cache *s, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[256], taint[TAINT_BUF_SIZE];
 	va_list ap;
 
 	va_start(ap, fmt);
 	ukmem_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	ukmem_printk("=============================================================================\n"
-		     "BUG %s (Not tainted): %s\n"
+		     "BUG %s (%s): %s\n"
 		     "-----------------------------------------------------------------------------\n\n",
-		     s->name, msg);
+		     s->name, ukmem_print_tainted(taint), msg);
+	/* The kernel's object_err() and slab_err() taint at the end of the
+	 * report; only this header shows the taint, so tainting right after
+	 * it reads the same. */
+	ukmem_add_taint(TAINT_BAD_PAGE);
 }
 
 static void print_slab_info(const struct slab *slab)
@@ -469,9 +474,8 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	}
 	slab = (struct slab *)(void *)page;
 	nr = oo_objects(oo);
-	__atomic_fetch_add(&ukmem_slab_pages[(s->flags & SLAB_RECLAIM_ACCOUNT) ?
-			   SLAB_PAGES_RECLAIMABLE : SLAB_PAGES_UNRECLAIMABLE],
-			   1UL << oo_order(oo), __ATOMIC_RELAXED);
+	slab_pages_mod(page, (s->flags & SLAB_RECLAIM_ACCOUNT) ? SLAB_PAGES_RECLAIMABLE :
+		       SLAB_PAGES_UNRECLAIMABLE, 1L << oo_order(oo));
 	page->flags |= 1UL << PG_slab;
 	slab->slab_cache = s;
 	slab->inuse = 0;
@@ -495,9 +499,8 @@ static void discard_slab(struct kmem_cache *s, struct slab *slab)
 	struct page *page = slab_page(slab);
 	unsigned int order = page_alloc_order(page) - 1;
 
-	__atomic_fetch_sub(&ukmem_slab_pages[(s->flags & SLAB_RECLAIM_ACCOUNT) ?
-			   SLAB_PAGES_RECLAIMABLE : SLAB_PAGES_UNRECLAIMABLE],
-			   1UL << order, __ATOMIC_RELAXED);
+	slab_pages_mod(page, (s->flags & SLAB_RECLAIM_ACCOUNT) ? SLAB_PAGES_RECLAIMABLE :
+		       SLAB_PAGES_UNRECLAIMABLE, -(1L << order));
 	page->flags &= ~(1UL << PG_slab);
 	slab->slab_cache = NULL;
 	slab->freelist = NULL;
@@ -893,6 +896,7 @@ void ukmem_kmem_cache_destroy(struct kmem_cache *s)
 		ukmem_unlock(&slab_mutex);
 		ukmem_printk("WARNING: kmem_cache_destroy %s: Slab cache still has objects when "
 			     "called from %p\n", s->name, __builtin_return_address(0));
+		ukmem_add_taint(TAINT_WARN);
 		return;
 	}
 	list_del(&s->list);

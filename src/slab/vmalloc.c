@@ -339,13 +339,17 @@ static void *area_addr(unsigned int idx)
 
 static void warn_once(int *done, const char *where)
 {
-	if (!__atomic_exchange_n(done, 1, __ATOMIC_RELAXED))
+	if (!__atomic_exchange_n(done, 1, __ATOMIC_RELAXED)) {
 		ukmem_printk("WARNING: CPU: %d PID: %d at %s\n", ukmem_plat_cpu(),
 			     ukmem_plat_tid(), where);
+		ukmem_add_taint(TAINT_WARN);
+	}
 }
 
+/* The kernel's WARN taints each time; only the message is rate-limited. */
 static void report_bad_vfree(const void *addr)
 {
+	ukmem_add_taint(TAINT_WARN);
 	if (!ukmem_ratelimit(&vfree_rs))
 		return;
 	ukmem_printk("------------[ cut here ]------------\n"

@@ -39,11 +39,13 @@
  * the root-only pagetypeinfo) have no meaning here.
  *
  * This file also holds what the renderers share: the zone walk, the page
- * layer's counter names by item, and the global sum of a zone counter.
+ * layer's counter names by item, the global sum of a zone counter, and the
+ * node counters by name.
  *
  * Lock order: ctl_lock, then each zone->lock (taken by the stores through
  * ukmem_setup_per_zone_wmarks).
  */
+#include "slab/slab.h"
 #include "stats/stats.h"
 
 struct ctl_file {
@@ -65,6 +67,7 @@ static const struct ctl_file ctl_files[] = {
 	{ "/proc/sys/vm/lowmem_reserve_ratio", stats_lowmem_reserve_ratio_show,
 	  stats_lowmem_reserve_ratio_store },
 	{ "/proc/slabinfo", stats_slabinfo_show, NULL },
+	{ "/proc/sys/kernel/tainted", stats_tainted_show, NULL },
 };
 
 struct ctl_dir {
@@ -168,6 +171,25 @@ unsigned long stats_global_zone_state(enum zone_stat_item item)
 		for (int z = 0; z < MAX_NR_ZONES; z++)
 			sum += zone_page_state(&NODE_DATA(nid)->node_zones[z], item);
 	return sum;
+}
+
+/* The taint mask in decimal.  Read-only: the kernel lets root add taint
+ * bits, which ukmem has no use for. */
+int stats_tainted_show(struct seq_buf *s)
+{
+	ukmem_seq_printf(s, "%lu\n", ukmem_get_taint());
+	return 0;
+}
+
+/* The node counters ukmem keeps: the slab pages (slab.h).  The kernel
+ * keeps these two in bytes and prints them in pages. */
+unsigned long stats_node_state(int nid, const char *name)
+{
+	if (!ukmem_strcmp(name, "nr_slab_reclaimable"))
+		return slab_pages_read(nid, SLAB_PAGES_RECLAIMABLE);
+	if (!ukmem_strcmp(name, "nr_slab_unreclaimable"))
+		return slab_pages_read(nid, SLAB_PAGES_UNRECLAIMABLE);
+	return 0;
 }
 
 /* ---- the API -------------------------------------------------------------- */

@@ -65,10 +65,8 @@ int stats_meminfo_show(struct seq_buf *s)
 	unsigned long reserve = __atomic_load_n(&ukmem_mm.totalreserve_pages, __ATOMIC_RELAXED);
 	unsigned long available = freeram > reserve ? freeram - reserve : 0;
 	unsigned long hugepage_kb = (PAGE_SIZE << pageblock_order) >> 10;
-	unsigned long sreclaimable = __atomic_load_n(&ukmem_slab_pages[SLAB_PAGES_RECLAIMABLE],
-						     __ATOMIC_RELAXED);
-	unsigned long sunreclaim = __atomic_load_n(&ukmem_slab_pages[SLAB_PAGES_UNRECLAIMABLE],
-						   __ATOMIC_RELAXED);
+	unsigned long sreclaimable = slab_pages_read(-1, SLAB_PAGES_RECLAIMABLE);
+	unsigned long sunreclaim = slab_pages_read(-1, SLAB_PAGES_UNRECLAIMABLE);
 
 	show_val_kb(s, "MemTotal:       ", totalram);
 	show_val_kb(s, "MemFree:        ", freeram);

@@ -270,6 +270,12 @@ int stats_walk_zones(struct seq_buf *s, pg_data_t *pgdat, bool populated_only,
  * global_zone_page_state). */
 unsigned long stats_global_zone_state(enum zone_stat_item item);
 
+/* A node counter of STATS_NODE_STAT_ITEMS by name: node nid's
+ * (node_page_state, for zoneinfo), or with nid < 0 the sum over the nodes
+ * (global_node_page_state, for vmstat).  0 for the counters ukmem does not
+ * keep. */
+unsigned long stats_node_state(int nid, const char *name);
+
 /*
  * The renderers: each writes a whole file into s and returns 0, or
  * -EAGAIN when called from a signal handler that interrupted ukmem while a
@@ -280,6 +286,7 @@ int stats_pagetypeinfo_show(struct seq_buf *s);
 int stats_zoneinfo_show(struct seq_buf *s);
 int stats_meminfo_show(struct seq_buf *s);
 int stats_vmstat_show(struct seq_buf *s);
+int stats_tainted_show(struct seq_buf *s);	/* /proc/sys/kernel/tainted */
 
 /* /proc/sys/vm files: show as above; store returns 0 or -EINVAL and runs
  * under ctl.c's lock. */

@@ -20,12 +20,15 @@
  *   pgfree          pages freed by callers, to a per-CPU list or the buddy
  *                   lists (the kernel counts in free_unref_page and
  *                   __free_pages_ok alike)
+ *   nr_slab_reclaimable, nr_slab_unreclaimable
+ *                   the node counters summed over the nodes
+ *                   (stats_node_state), the same that zoneinfo's
+ *                   per-node blocks show node by node
  * Everything else reads 0.  The page layer's own ukmem_pgrelease event is
  * not a 6.6 name and is not printed here.
  *
  * Locks: none; counters are read racily, as the kernel's are.
  */
-#include "slab/slab.h"
 #include "stats/stats.h"
 
 static const struct stats_item zone_stat_rows[] = {
@@ -41,18 +44,6 @@ static const char *const numa_event_names[] = { STATS_NUMA_EVENT_ITEMS(NAME) };
 static const char *const node_stat_names[] = { STATS_NODE_STAT_ITEMS(NAME) };
 static const char *const writeback_names[] = { STATS_WRITEBACK_ITEMS(NAME) };
 #undef NAME
-
-/* The node counters ukmem keeps (the rest print 0).  The kernel keeps the
- * slab counters in bytes and prints them in pages. */
-static unsigned long node_stat_value(const char *name)
-{
-	if (!ukmem_strcmp(name, "nr_slab_reclaimable"))
-		return __atomic_load_n(&ukmem_slab_pages[SLAB_PAGES_RECLAIMABLE], __ATOMIC_RELAXED);
-	if (!ukmem_strcmp(name, "nr_slab_unreclaimable"))
-		return __atomic_load_n(&ukmem_slab_pages[SLAB_PAGES_UNRECLAIMABLE],
-				       __ATOMIC_RELAXED);
-	return 0;
-}
 
 /* TEXTS_FOR_ZONES: the suffix of each zone type in per-zone event names. */
 static const char *const zone_suffix[MAX_NR_ZONES] = {
@@ -119,7 +110,8 @@ int stats_vmstat_show(struct seq_buf *s)
 	for (size_t i = 0; i < ARRAY_LEN(numa_event_names); i++)
 		ukmem_seq_printf(s, "%s %lu\n", numa_event_names[i], 0UL);
 	for (size_t i = 0; i < ARRAY_LEN(node_stat_names); i++)
-		ukmem_seq_printf(s, "%s %lu\n", node_stat_names[i], node_stat_value(node_stat_names[i]));
+		ukmem_seq_printf(s, "%s %lu\n", node_stat_names[i],
+				 stats_node_state(-1, node_stat_names[i]));
 	for (size_t i = 0; i < ARRAY_LEN(writeback_names); i++)
 		ukmem_seq_printf(s, "%s %lu\n", writeback_names[i], 0UL);
 	for (size_t i = 0; i < ARRAY_LEN(event_rows); i++)

@@ -10,7 +10,8 @@
  * All zones of every node are printed, populated or not, because
  * lowmem_reserve_ratio acts on all of them; an unpopulated zone stops
  * after its protection line.  The "per-node stats" block goes with the
- * node's first populated zone.
+ * node's first populated zone and shows that node's counters
+ * (stats_node_state), the ones /proc/vmstat sums over the nodes.
  *
  * What the numbers are here:
  *   pages free   NR_FREE_PAGES: buddy free pages, per-CPU lists excluded
@@ -54,7 +55,8 @@ static void zoneinfo_print(struct seq_buf *s, pg_data_t *pgdat, struct zone *zon
 	if (is_zone_first_populated(pgdat, zone)) {
 		ukmem_seq_puts(s, "\n  per-node stats");
 		for (size_t i = 0; i < ARRAY_LEN(node_stat_names); i++)
-			ukmem_seq_printf(s, "\n      %-12s %lu", node_stat_names[i], 0UL);
+			ukmem_seq_printf(s, "\n      %-12s %lu", node_stat_names[i],
+					 stats_node_state(pgdat->node_id, node_stat_names[i]));
 	}
 	ukmem_seq_printf(s,
 			 "\n  pages free     %lu"

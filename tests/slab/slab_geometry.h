@@ -5,10 +5,12 @@
  * reference/linux-mm.md section 3.2, for the tests to compare ukmem's
  * caches against.  It shares no code with src/slab.
  *
- * Linux 6.6 is the version src/slab/slub.c says it follows.  (6.8 rewrote
- * calculate_order: it drops the min_objects countdown and accepts up to
- * 1/2 waste, which differs only when no order up to slub_max_order keeps
- * the waste within 1/4, e.g. slub_max_order=1 and 3000-byte objects.)
+ * Linux 6.6 is the version src/slab/slub.c says it follows, but for the
+ * align of the kmalloc caches, which follows 6.11 and later
+ * (ref_kmalloc_align).  (6.8 rewrote calculate_order: it drops the
+ * min_objects countdown and accepts up to 1/2 waste, which differs only
+ * when no order up to slub_max_order keeps the waste within 1/4, e.g.
+ * slub_max_order=1 and 3000-byte objects.)
  */
 #ifndef UKMEM_TEST_SLAB_GEOMETRY_H
 #define UKMEM_TEST_SLAB_GEOMETRY_H
@@ -35,6 +37,7 @@ struct ref_geometry {
 #define REF_WORD 8u			/* sizeof(void *) on x86-64 */
 #define REF_CACHE_LINE 64u		/* cache_line_size() */
 #define REF_MINALIGN 8u			/* ARCH_SLAB_MINALIGN */
+#define REF_KMALLOC_MINALIGN 8u		/* ARCH_KMALLOC_MINALIGN */
 #define REF_TRACK 32u			/* sizeof(struct track), stack depot on */
 #define REF_MAX_OBJS 32767u		/* MAX_OBJS_PER_PAGE */
 #define REF_PAGE 4096ul
@@ -131,6 +134,21 @@ static inline int ref_calculate_order(const struct ref_params *p, unsigned int s
 	if (order <= REF_MAX_PAGE_ORDER)
 		return (int)order;
 	return -1;
+}
+
+/*
+ * The align a kernel's create_boot_cache() asks for a kmalloc cache of
+ * size bytes.  Since Linux 6.11 (commit ad59baa31695, "slab, rust: extend
+ * kmalloc() alignment guarantees to remove Rust padding"): at least the
+ * largest power of two that divides the size (96 -> 32, 192 -> 64, a power
+ * of two -> itself), and at least ARCH_KMALLOC_MINALIGN.  6.6 aligned only
+ * the power-of-two sizes, leaving 96 and 192 at 8.
+ */
+static inline unsigned int ref_kmalloc_align(unsigned int size)
+{
+	unsigned int divisor = size & -size;
+
+	return divisor > REF_KMALLOC_MINALIGN ? divisor : REF_KMALLOC_MINALIGN;
 }
 
 /* The geometry of kmem_cache_create(name, object_size, align, flags, ctor)

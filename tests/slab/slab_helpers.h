@@ -235,32 +235,57 @@ static inline unsigned long cache_total_objects(struct kmem_cache *s)
 	return n;
 }
 
-/* A live cache by name (newest first), or NULL. */
+/*
+ * The known-geometry check: what a kernel shows for a cache in
+ * /sys/kernel/slab/<cache>/ (objs_per_slab, order, align, slab_size).  An
+ * entry for a normal kmalloc cache ("kmalloc-96") holds for its dma-,
+ * rcl- and cg- twins too: the kernel makes every type of a size with the
+ * same create_kmalloc_cache().
+ */
 struct known_geometry {
 	const char *name;
-	unsigned int objects, order;
+	unsigned int objects, order, align, slab_size;
 };
 
 static inline struct kmem_cache *find_cache(const char *name);
 
-/* Each named cache has the objects per slab and order given. */
+static inline void expect_one_known_geometry(const struct known_geometry *known,
+					     const char *name)
+{
+	struct kmem_cache *s = find_cache(name);
+	int before = harness_failed_checks;
+
+	if (!s) {
+		HARNESS_FAIL("no cache %s", name);
+		return;
+	}
+	EXPECT_UEQ(oo_objects(s->oo), known->objects);
+	EXPECT_UEQ(oo_order(s->oo), known->order);
+	EXPECT_UEQ(s->align, known->align);
+	EXPECT_UEQ(s->size, known->slab_size);
+	if (harness_failed_checks != before)
+		fprintf(stderr, "  ... for %s\n", name);
+}
+
+/* Each named cache (and each kmalloc cache's twins) has the geometry given. */
 static inline void expect_known_geometry(const struct known_geometry *known, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct kmem_cache *s = find_cache(known[i].name);
-		int before = harness_failed_checks;
+	static const char *const twins[] = { "dma-kmalloc-", "kmalloc-rcl-", "kmalloc-cg-" };
 
-		if (!s) {
-			HARNESS_FAIL("no cache %s", known[i].name);
+	for (size_t i = 0; i < n; i++) {
+		expect_one_known_geometry(&known[i], known[i].name);
+		if (strncmp(known[i].name, "kmalloc-", 8))
 			continue;
+		for (size_t t = 0; t < sizeof(twins) / sizeof(twins[0]); t++) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%s%s", twins[t], known[i].name + 8);
+			expect_one_known_geometry(&known[i], name);
 		}
-		EXPECT_UEQ(oo_objects(s->oo), known[i].objects);
-		EXPECT_UEQ(oo_order(s->oo), known[i].order);
-		if (harness_failed_checks != before)
-			fprintf(stderr, "  ... for %s\n", known[i].name);
 	}
 }
 
+/* A live cache by name (newest first), or NULL. */
 static inline struct kmem_cache *find_cache(const char *name)
 {
 	struct kmem_cache *found = NULL;

@@ -114,8 +114,8 @@ TEST(geometry_matches_reference)
 	}
 }
 
-/* The kmalloc caches follow the same formula (SLAB_KMALLOC, power-of-two
- * sizes aligned to their size). */
+/* The kmalloc caches follow the same formula (SLAB_KMALLOC, aligned as
+ * create_boot_cache() aligns them: ref_kmalloc_align). */
 TEST(kmalloc_geometry_matches_reference)
 {
 	for (int type = 0; type < NR_KMALLOC_TYPES; type++) {
@@ -130,7 +130,7 @@ TEST(kmalloc_geometry_matches_reference)
 				HARNESS_FAIL("kmalloc cache [%d][%u] missing", type, idx);
 				continue;
 			}
-			g = ref_geometry(&params, size, (size & (size - 1)) ? 8 : size, SLAB_KMALLOC,
+			g = ref_geometry(&params, size, ref_kmalloc_align(size), SLAB_KMALLOC,
 					 false);
 			EXPECT_UEQ(s->object_size, size);
 			expect_geometry(s, &g, s->name);
@@ -138,15 +138,23 @@ TEST(kmalloc_geometry_matches_reference)
 	}
 }
 
-/* What a kernel on a 2-CPU machine shows in /proc/slabinfo
- * (<objperslab> and <pagesperslab>): min_objects = 4 * (fls(2) + 1) = 12. */
+/*
+ * What a Linux 6.11+ kernel on a 2-CPU x86-64 machine shows in
+ * /sys/kernel/slab/<cache>/ (objs_per_slab, order, align, slab_size), for
+ * each kmalloc cache and its dma-, rcl- and cg- twins: min_objects =
+ * 4 * (fls(2) + 1) = 12; kmalloc-96 and kmalloc-192 are aligned to 32 and
+ * 64, the largest powers of two that divide their sizes.
+ */
 TEST(geometry_known_kernel_values_2cpus)
 {
 	static const struct known_geometry known[] = {
-		{ "kmalloc-8", 512, 0 },   { "kmalloc-64", 64, 0 },  { "kmalloc-96", 42, 0 },
-		{ "kmalloc-128", 32, 0 },  { "kmalloc-192", 21, 0 }, { "kmalloc-256", 16, 0 },
-		{ "kmalloc-512", 16, 1 },  { "kmalloc-1k", 16, 2 },  { "kmalloc-2k", 16, 3 },
-		{ "kmalloc-4k", 8, 3 },    { "kmalloc-8k", 4, 3 },
+		{ "kmalloc-8", 512, 0, 8, 8 },		{ "kmalloc-16", 256, 0, 16, 16 },
+		{ "kmalloc-32", 128, 0, 32, 32 },	{ "kmalloc-64", 64, 0, 64, 64 },
+		{ "kmalloc-96", 42, 0, 32, 96 },	{ "kmalloc-128", 32, 0, 128, 128 },
+		{ "kmalloc-192", 21, 0, 64, 192 },	{ "kmalloc-256", 16, 0, 256, 256 },
+		{ "kmalloc-512", 16, 1, 512, 512 },	{ "kmalloc-1k", 16, 2, 1024, 1024 },
+		{ "kmalloc-2k", 16, 3, 2048, 2048 },	{ "kmalloc-4k", 8, 3, 4096, 4096 },
+		{ "kmalloc-8k", 4, 3, 8192, 8192 },
 	};
 
 	if (ukmem_plat_nr_cpus() != 2) {

@@ -71,9 +71,11 @@ TEST(created_caches_follow_the_options)
 TEST(known_values)
 {
 	static const struct known_geometry known[] = {
-		{ "kmalloc-8", 512, 0 },  { "kmalloc-64", 64, 0 }, { "kmalloc-192", 21, 0 },
-		{ "kmalloc-512", 8, 0 },  { "kmalloc-1k", 4, 0 },  { "kmalloc-2k", 4, 1 },
-		{ "kmalloc-4k", 2, 1 },   { "kmalloc-8k", 1, 1 },
+		{ "kmalloc-8", 512, 0, 8, 8 },		{ "kmalloc-64", 64, 0, 64, 64 },
+		{ "kmalloc-96", 42, 0, 32, 96 },	{ "kmalloc-192", 21, 0, 64, 192 },
+		{ "kmalloc-512", 8, 0, 512, 512 },	{ "kmalloc-1k", 4, 0, 1024, 1024 },
+		{ "kmalloc-2k", 4, 1, 2048, 2048 },	{ "kmalloc-4k", 2, 1, 4096, 4096 },
+		{ "kmalloc-8k", 1, 1, 8192, 8192 },
 	};
 
 	expect_known_geometry(known, sizeof(known) / sizeof(known[0]));
@@ -92,16 +94,19 @@ TEST(known_values)
 
 TEST(kmalloc_caches_follow_the_options)
 {
-	for (unsigned int idx = 1; idx <= KMALLOC_SHIFT_HIGH; idx++) {
-		struct kmem_cache *s = ukmem_kmalloc_caches[KMALLOC_NORMAL][idx];
-		unsigned int size = idx == 1 ? 96 : idx == 2 ? 192 : 1u << idx;
-		struct ref_geometry g;
+	for (int type = 0; type < NR_KMALLOC_TYPES; type++) {
+		for (unsigned int idx = 1; idx <= KMALLOC_SHIFT_HIGH; idx++) {
+			struct kmem_cache *s = ukmem_kmalloc_caches[type][idx];
+			unsigned int size = idx == 1 ? 96 : idx == 2 ? 192 : 1u << idx;
+			struct ref_geometry g;
 
-		if (idx > 2 && idx < KMALLOC_SHIFT_LOW)
-			continue;
-		ASSERT_NOT_NULL(s);
-		g = ref_geometry(&params, size, (size & (size - 1)) ? 8 : size, SLAB_KMALLOC, false);
-		expect_cache(s, &g);
+			if (idx > 2 && idx < KMALLOC_SHIFT_LOW)
+				continue;
+			ASSERT_NOT_NULL(s);
+			g = ref_geometry(&params, size, ref_kmalloc_align(size), SLAB_KMALLOC,
+					 false);
+			expect_cache(s, &g);
+		}
 	}
 	/* And they work: a full slab's worth of 8k objects and more. */
 	{

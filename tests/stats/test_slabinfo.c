@@ -308,6 +308,25 @@ TEST(sysfs_kmalloc_8k_geometry)
 	EXPECT_SYSFS("kmem_cache", "hwcache_align", "1\n");
 }
 
+/* The odd sizes: a 6.11+ kernel aligns kmalloc-96 and kmalloc-192, and
+ * their twins, to the largest power of two dividing the size. */
+TEST(sysfs_kmalloc_odd_sizes_align)
+{
+	static const char *const prefixes[] = { "kmalloc-", "dma-kmalloc-", "kmalloc-rcl-",
+						"kmalloc-cg-" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s96", prefixes[i]);
+		EXPECT_SYSFS(name, "align", "32\n");
+		EXPECT_SYSFS(name, "slab_size", "96\n");
+		snprintf(name, sizeof(name), "%s192", prefixes[i]);
+		EXPECT_SYSFS(name, "align", "64\n");
+		EXPECT_SYSFS(name, "slab_size", "192\n");
+	}
+}
+
 static void test_ctor(void *p)
 {
 	memset(p, 0x5a, 48);
@@ -553,6 +572,7 @@ RUN_TESTS_SETUP(setup,
 		T(slabinfo_shows_a_created_cache_until_destroyed),
 		T(slabinfo_is_read_only),
 		T(sysfs_kmalloc_8k_geometry),
+	T(sysfs_kmalloc_odd_sizes_align),
 		T(sysfs_created_cache_matches_its_struct),
 		T(sysfs_counts_carry_the_node_suffix),
 		T(sysfs_aliases_counts_merged_caches),
