@@ -38,6 +38,7 @@
 #include "page/mmzone.h"
 #include "slab/slab.h"
 #include "slab/vmalloc_internal.h"
+#include "stats/stats.h"
 
 #define EINVAL 22
 #define EBUSY 16
@@ -339,13 +340,14 @@ bool ukmem_ensure_init(void)
  * fork(): the child has one thread; any lock another thread held at the
  * fork would stay locked for ever, and the structure it guarded could be
  * half updated.  So prepare takes every lock, in the documented order
- * (init, slab, vmalloc, page), and both sides release them.
+ * (init, ctl, slab, vmalloc, page), and both sides release them.
  */
 void ukmem_fork_prepare(void)
 {
 	ukmem_plat_lock(&init_lock);
 	if (!ukmem_initialized())
 		return;
+	stats_ctl_lock_all();
 	ukmem_slab_lock_all();
 	ukmem_vmalloc_lock_all();
 	ukmem_page_lock_all();
@@ -357,6 +359,7 @@ static void fork_release(void)
 		ukmem_page_unlock_all();
 		ukmem_vmalloc_unlock_all();
 		ukmem_slab_unlock_all();
+		stats_ctl_unlock_all();
 	}
 	ukmem_plat_unlock(&init_lock);
 }

@@ -503,16 +503,16 @@ void ukmem_drain_all(void)
 }
 
 /* fork(): every zone's per-CPU lists and lock, in lock order (pcp before
- * zone).  pcp locks are only ever tried, so taking them spins briefly. */
+ * zone).  pcp locks are only ever tried, so taking them spins briefly.
+ * Empty zones too: the control files lock every configured zone to print
+ * it, populated or not. */
 void ukmem_page_lock_all(void)
 {
 	for (int nid = 0; nid < ukmem_mm.nr_nodes; nid++)
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &NODE_DATA(nid)->node_zones[z];
 
-			if (!populated_zone(zone))
-				continue;
-			for (int cpu = 0; cpu < ukmem_mm.nr_cpus; cpu++)
+			for (int cpu = 0; zone->per_cpu_pageset && cpu < ukmem_mm.nr_cpus; cpu++)
 				while (__atomic_exchange_n(&zone->per_cpu_pageset[cpu].lock.word, 1,
 							   __ATOMIC_ACQUIRE))
 					;
@@ -526,10 +526,8 @@ void ukmem_page_unlock_all(void)
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &NODE_DATA(nid)->node_zones[z];
 
-			if (!populated_zone(zone))
-				continue;
 			ukmem_plat_unlock(&zone->lock);
-			for (int cpu = 0; cpu < ukmem_mm.nr_cpus; cpu++)
+			for (int cpu = 0; zone->per_cpu_pageset && cpu < ukmem_mm.nr_cpus; cpu++)
 				__atomic_store_n(&zone->per_cpu_pageset[cpu].lock.word, 0,
 						 __ATOMIC_RELEASE);
 		}

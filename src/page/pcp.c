@@ -27,6 +27,13 @@
  */
 #include "page/internal.h"
 
+/* pcp->count changes only under the pcp lock, but /proc/zoneinfo reads it
+ * without one: the owner's stores are atomic, its own loads plain. */
+static inline void pcp_count_add(struct per_cpu_pages *pcp, int delta)
+{
+	__atomic_store_n(&pcp->count, pcp->count + delta, __ATOMIC_RELAXED);
+}
+
 static inline bool pcp_trylock(struct per_cpu_pages *pcp)
 {
 	return __atomic_exchange_n(&pcp->lock.word, 1, __ATOMIC_ACQUIRE) == 0;
@@ -75,7 +82,7 @@ static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_page
 
 			list_del(&page->lru);
 			count -= nr_pages;
-			pcp->count -= nr_pages;
+			pcp_count_add(pcp, -nr_pages);
 			free_one_page_locked(zone, page, pfn, order,
 					     get_pageblock_migratetype(zone, pfn));
 		} while (count > 0 && !list_empty(list));
@@ -104,7 +111,7 @@ struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int mt, gfp_
 			n = rmqueue_bulk_locked(zone, order, batch, list, mt);
 			zone_unlock(zone);
 		}
-		pcp->count += n << order;
+		pcp_count_add(pcp, n << order);
 		if (!n) {
 			pcp_unlock(pcp);
 			return NULL;
@@ -115,7 +122,7 @@ struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int mt, gfp_
 	else
 		page = list_first_entry(list, struct page, lru);
 	list_del(&page->lru);
-	pcp->count -= 1 << order;
+	pcp_count_add(pcp, -(1 << order));
 	counter_add(&pcp->events[EV_PGALLOC], 1UL << order);
 	pcp_unlock(pcp);
 	return page;
@@ -150,7 +157,7 @@ bool free_unref_page(struct zone *zone, struct page *page, unsigned int order, i
 	if (!pcp_trylock(pcp))
 		return false;
 	list_add(&page->lru, &pcp->lists[order_to_pindex(mt, order)]);
-	pcp->count += 1 << order;
+	pcp_count_add(pcp, 1 << order);
 	counter_add(&pcp->events[EV_PGFREE], 1UL << order);
 	/* A burst of high-order frees empties the lists: such pages are
 	 * more useful merged in the buddy allocator. */

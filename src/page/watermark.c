@@ -171,7 +171,8 @@ static void setup_per_zone_lowmem_reserve(void)
 			max = (long)zone_managed_pages(zone);
 		reserve += (unsigned long)max;
 	}
-	ukmem_mm.totalreserve_pages = reserve;
+	/* Read without a lock by /proc/meminfo (MemAvailable). */
+	__atomic_store_n(&ukmem_mm.totalreserve_pages, reserve, __ATOMIC_RELAXED);
 }
 
 void ukmem_setup_per_zone_wmarks(void)

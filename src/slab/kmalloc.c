@@ -102,6 +102,18 @@ void kmalloc_init(void)
 	}
 }
 
+/* fork(): the start holds slab_init_lock while it takes slab_mutex and the
+ * zone locks, so the fork handler takes it before them (slab_lock_all). */
+void slab_init_lock_all(void)
+{
+	ukmem_plat_lock(&slab_init_lock);
+}
+
+void slab_init_unlock_all(void)
+{
+	ukmem_plat_unlock(&slab_init_lock);
+}
+
 bool slab_ensure_init(void)
 {
 	if (__builtin_expect(__atomic_load_n(&slab_state, __ATOMIC_ACQUIRE), 1))

@@ -344,10 +344,12 @@ static inline unsigned long slab_pages_read(int nid, int item)
 	return sum;
 }
 
-/* fork(): take and release every slab lock (slab_mutex, owners_lock, each
- * cache's list_locks and barn locks), in lock order. */
+/* fork(): take and release every slab lock (slab_init_lock, slab_mutex,
+ * owners_lock, each cache's list_locks and barn locks), in lock order. */
 void ukmem_slab_lock_all(void);
 void ukmem_slab_unlock_all(void);
+void slab_init_lock_all(void);
+void slab_init_unlock_all(void);
 
 /* The kernel's kmalloc_fix_flags(): strip the zone modifiers a slab cannot
  * honour (GFP_SLAB_BUG_MASK) with its "Unexpected gfp" warning. */

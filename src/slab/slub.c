@@ -989,6 +989,7 @@ void ukmem_slab_lock_all(void)
 {
 	struct list_head *pos;
 
+	slab_init_lock_all();
 	ukmem_plat_lock(&slab_mutex);
 	sheaves_lock_owners(true);
 	list_for_each(pos, &slab_caches) {
@@ -1015,4 +1016,5 @@ void ukmem_slab_unlock_all(void)
 	}
 	sheaves_lock_owners(false);
 	ukmem_plat_unlock(&slab_mutex);
+	slab_init_unlock_all();
 }

@@ -127,6 +127,18 @@ static void ctl_lock_release(void)
 	(*ukmem_plat_nest())--;
 }
 
+/* fork(): a writer holds ctl_lock while it waits for the zone locks the
+ * fork handler holds, so the handler takes it first (init.c). */
+void stats_ctl_lock_all(void)
+{
+	ukmem_plat_lock(&ctl_lock);
+}
+
+void stats_ctl_unlock_all(void)
+{
+	ukmem_plat_unlock(&ctl_lock);
+}
+
 /* ---- shared by the renderers ------------------------------------------- */
 
 const char *const stats_zone_stat_names[NR_VM_ZONE_STAT_ITEMS] = {

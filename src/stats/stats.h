@@ -316,4 +316,8 @@ int stats_sysfs_slab_store(const char *name, const char *value);
 bool stats_slab_lock(void);
 void stats_slab_unlock(void);
 
+/* fork(): take and release ctl_lock (before the slab and page locks). */
+void stats_ctl_lock_all(void);
+void stats_ctl_unlock_all(void);
+
 #endif /* UKMEM_STATS_STATS_H */
