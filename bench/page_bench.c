@@ -19,16 +19,22 @@
  *
  * The sections follow the targets of the page allocator issue:
  *   1. pairs and batches, orders 0..10, one thread;
- *   2. pairs, orders 0..3, --threads threads at once, each its own loop;
+ *   2. pairs, orders 0..3 and 9, --threads threads at once, each its own
+ *      loop;
  *   3. resident memory around 1 GiB of order-9 blocks and 256 MiB of
  *      order-0 pages (target: after freeing, within 5% of before);
  *   4. orders 4..8 only (no per-CPU lists), three ways: a lone block, one
  *      pinned below pageblock order, and an exact fit (claim: the cost of a
- *      pair does not grow with the size of the block).
+ *      pair does not grow with the size of the block);
+ *   5. two threads on one zone: order-9 pairs (a release to the OS on every
+ *      free) beside order-4 pairs that never release (pinned as in 4): what
+ *      the releases cost the other thread's zone-lock work.
+ *   --sections=LIST runs only some of them (e.g. --sections=2,5).
  *
  * What the allocator does that shapes the figures (src/page/buddy.c):
  * a free that yields a block of order >= 9 (pageblock order) gives its
- * memory to the OS at once with madvise(MADV_DONTNEED).  So every order-9
+ * memory to the OS with madvise(MADV_DONTNEED), after dropping the zone
+ * lock.  So every order-9
  * and order-10 free is a system call, and so is the free of a *lone* block
  * of any order >= 4 in an otherwise idle allocator: it merges with its free
  * buddies back up to order 10.  Section 4 separates the two costs.  Free
@@ -65,11 +71,13 @@ static struct {
 	int runs;			/* runs per figure, <= MAX_RUNS */
 	uint64_t target_ns;		/* length of one run */
 	long callgrind_pairs;		/* > 0: --callgrind mode */
+	unsigned int sections;		/* bit n: run section n */
 } cfg = {
 	.mem = "2G",
 	.threads = 2,
 	.runs = MAX_RUNS,
 	.target_ns = 75000000,
+	.sections = ~0u,
 };
 
 static void die(const char *what)
@@ -138,6 +146,26 @@ static uint64_t time_pairs(unsigned int order, long n)
 	uint64_t t0 = now_ns();
 
 	pairs(order, n);
+	return now_ns() - t0;
+}
+
+/* Pairs that write one byte per page before the free, so the release to
+ * the OS has pages to take away (section 5). */
+static uint64_t time_touched_pairs(unsigned int order, long n)
+{
+	uint64_t t0 = now_ns();
+
+	for (long i = 0; i < n; i++) {
+		struct page *page = alloc_pages(GFP_KERNEL, order);
+		volatile char *p;
+
+		if (!page)
+			alloc_failed(order);
+		p = page_address(page);
+		for (unsigned long j = 0; j < (1UL << order); j++)
+			p[j * PAGE_SIZE] = 1;
+		__free_pages(page, order);
+	}
 	return now_ns() - t0;
 }
 
@@ -279,6 +307,17 @@ static void print_machine(void)
 static long pairs_per_run[NR_PAGE_ORDERS];
 static double single_pair_ns[NR_PAGE_ORDERS];
 
+/* The one-thread figures of an order, measured here if section 1 did not
+ * run. */
+static void need_single(unsigned int order)
+{
+	if (pairs_per_run[order])
+		return;
+	ukmem_drain_all();
+	pairs_per_run[order] = calibrate_pairs(order);
+	single_pair_ns[order] = pair_ns(order, pairs_per_run[order], NULL).med;
+}
+
 static void section_single(void)
 {
 	printf("\n1. alloc_pages(GFP_KERNEL, order) + __free_pages, one thread\n");
@@ -314,6 +353,8 @@ struct worker {
 	pthread_t tid;
 	pthread_barrier_t *barrier;
 	unsigned int order;
+	int pin_order;		/* >= 0: hold a block of this order meanwhile */
+	bool touch;		/* time_touched_pairs, not time_pairs */
 	long n;
 	double ns[MAX_RUNS];	/* ns per pair of each run, wall clock */
 	double cpu_ns[MAX_RUNS];	/* the same in this thread's CPU time */
@@ -322,24 +363,48 @@ struct worker {
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
+	struct page *pin = NULL;
 
+	if (w->pin_order >= 0 && !(pin = alloc_pages(GFP_KERNEL, (unsigned int)w->pin_order)))
+		alloc_failed((unsigned int)w->pin_order);
 	pairs(w->order, w->n / 16 + 1);	/* warm-up: this thread's lists */
 	for (int r = 0; r < cfg.runs; r++) {
 		uint64_t cpu0;
 
 		pthread_barrier_wait(w->barrier);
 		cpu0 = thread_cpu_ns();
-		w->ns[r] = (double)time_pairs(w->order, w->n) / (double)w->n;
+		w->ns[r] = (double)(w->touch ? time_touched_pairs : time_pairs)(w->order, w->n) /
+			   (double)w->n;
 		w->cpu_ns[r] = (double)(thread_cpu_ns() - cpu0) / (double)w->n;
 	}
+	if (pin)
+		__free_pages(pin, (unsigned int)w->pin_order);
 	return NULL;
+}
+
+/* Run nt workers (already filled in but for the barrier) to the end. */
+static void run_workers(struct worker *workers, int nt)
+{
+	pthread_barrier_t barrier;
+
+	ukmem_drain_all();
+	if (pthread_barrier_init(&barrier, NULL, (unsigned int)nt))
+		die("pthread_barrier_init");
+	for (int t = 0; t < nt; t++) {
+		workers[t].barrier = &barrier;
+		if (pthread_create(&workers[t].tid, NULL, worker_main, &workers[t]))
+			die("pthread_create");
+	}
+	for (int t = 0; t < nt; t++)
+		pthread_join(workers[t].tid, NULL);
+	pthread_barrier_destroy(&barrier);
 }
 
 static void section_threads(void)
 {
+	static const unsigned int orders[] = { 0, 1, 2, 3, pageblock_order };
 	static struct worker workers[MAX_THREADS];
 	int nt = cfg.threads, shown = nt < 4 ? nt : 4;
-	pthread_barrier_t barrier;
 
 	printf("\n2. alloc_pages + __free_pages pairs, %d threads at once, each its own loop\n", nt);
 	printf("   ns per pair in each thread, wall clock (median [min-max] of the runs), and in\n"
@@ -351,22 +416,17 @@ static void section_threads(void)
 	if (nt > shown)
 		printf("   all threads: median of medians, slowest");
 	printf("\n");
-	for (unsigned int order = 0; order <= PAGE_ALLOC_COSTLY_ORDER; order++) {
+	for (size_t i = 0; i < sizeof(orders) / sizeof(orders[0]); i++) {
+		unsigned int order = orders[i];
 		double med[MAX_THREADS], worst = 0;
 
-		ukmem_drain_all();
-		if (pthread_barrier_init(&barrier, NULL, (unsigned int)nt))
-			die("pthread_barrier_init");
+		need_single(order);
 		for (int t = 0; t < nt; t++) {
-			workers[t].barrier = &barrier;
 			workers[t].order = order;
+			workers[t].pin_order = -1;
 			workers[t].n = pairs_per_run[order];
-			if (pthread_create(&workers[t].tid, NULL, worker_main, &workers[t]))
-				die("pthread_create");
 		}
-		for (int t = 0; t < nt; t++)
-			pthread_join(workers[t].tid, NULL);
-		pthread_barrier_destroy(&barrier);
+		run_workers(workers, nt);
 		printf("   %5u  %8.1f", order, single_pair_ns[order]);
 		for (int t = 0; t < nt; t++) {
 			struct spread s = spread_of(workers[t].ns, cfg.runs);
@@ -387,6 +447,8 @@ static void section_threads(void)
 	}
 	printf("\n   Each thread uses the lists of the CPU it runs on; with more threads than free\n"
 	       "   CPUs, a thread that finds its CPU's list busy goes to the zone lock instead.\n"
+	       "   Order 9 takes the zone lock on every operation and gives each freed block\n"
+	       "   back to the OS (madvise 2 or 4 MiB) with the lock dropped.\n"
 	       "   Wall well above CPU time: the threads shared a CPU (with each other or with\n"
 	       "   other programs), not a slower allocator.\n");
 }
@@ -516,14 +578,69 @@ static void section_orders(void)
 	       "   merge per level (at most MAX_ORDER), and no step touches each page.\n");
 }
 
+/* ---- 5. a releasing thread beside a zone-lock thread --------------------------------- */
+
+static void section_mixed(void)
+{
+	struct worker workers[2] = {
+		{ .order = pageblock_order, .pin_order = -1 },
+		{ .order = 4, .pin_order = (int)pageblock_order - 1 },
+	};
+
+	struct page *pin;
+	double alone[2], touched_alone;
+	long touched_n = 1;
+	uint64_t t;
+
+	need_single(pageblock_order);
+	alone[0] = single_pair_ns[pageblock_order];
+	ukmem_drain_all();
+	while ((t = time_touched_pairs(pageblock_order, touched_n)) < cfg.target_ns / 8)
+		touched_n *= 2;
+	touched_n = (long)((double)touched_n * (double)cfg.target_ns / (double)t) + 1;
+	touched_alone = (double)time_touched_pairs(pageblock_order, touched_n) / (double)touched_n;
+	ukmem_drain_all();
+	pin = alloc_pages(GFP_KERNEL, pageblock_order - 1);
+	if (!pin)
+		alloc_failed(pageblock_order - 1);
+	workers[1].n = calibrate_pairs(4);
+	alone[1] = pair_ns(4, workers[1].n, NULL).med;
+	__free_pages(pin, pageblock_order - 1);
+	printf("\n5. two threads on one zone: order-9 pairs (each free gives 2-4 MiB to the OS)\n"
+	       "   beside order-4 pairs with an order-8 block held (buddy lists, zone lock, no\n"
+	       "   system call); the order-9 blocks untouched, then touched (a byte per page,\n"
+	       "   so madvise has 512 pages to take away).  ns per pair, wall clock median\n"
+	       "   [min-max], and CPU time\n\n");
+	printf("   thread                  alone      beside the other [min-max]      cpu\n");
+	for (int touch = 0; touch < 2; touch++) {
+		/* Runs of about the same length, so the two loops overlap. */
+		workers[0].touch = touch;
+		workers[0].n = touch ? touched_n : pairs_per_run[pageblock_order];
+		alone[0] = touch ? touched_alone : single_pair_ns[pageblock_order];
+		run_workers(workers, 2);
+		for (int w = 0; w < 2; w++) {
+			struct spread s = spread_of(workers[w].ns, cfg.runs);
+
+			printf("   order %u%s %10.1f   %10.1f %-19s %10.1f\n", workers[w].order,
+			       w ? " pinned        " : touch ? " touched       " : " untouched     ",
+			       alone[w], s.med, range(s), spread_of(workers[w].cpu_ns, cfg.runs).med);
+		}
+	}
+	printf("\n   alone: the same loop with the other thread idle (order 9 untouched: section\n"
+	       "   1's pair).  With the release under the zone lock, the order-4 thread waits\n"
+	       "   for the other's madvise on most operations.\n");
+}
+
 /* ---- main -------------------------------------------------------------------------- */
 
 static void usage(void)
 {
-	printf("usage: page_bench [--mem=SIZE] [--threads=N] [--quick] [--callgrind[=PAIRS]]\n"
+	printf("usage: page_bench [--mem=SIZE] [--threads=N] [--quick] [--sections=LIST]\n"
+	       "                  [--callgrind[=PAIRS]]\n"
 	       "  --mem=SIZE        ukmem's mem= (default 2G; section 3 wants more than 1G)\n"
 	       "  --threads=N       threads of section 2 (default 2)\n"
 	       "  --quick           3 runs of ~10 ms instead of 5 of ~75 ms\n"
+	       "  --sections=LIST   only these sections, e.g. 2,5 (default all)\n"
 	       "  --callgrind[=N]   only N order-0 pairs (default 100000) in bench_order0_pairs(),\n"
 	       "                    for valgrind --tool=callgrind --toggle-collect=bench_order0_pairs\n");
 }
@@ -539,6 +656,19 @@ static void parse_args(int argc, char **argv)
 			cfg.threads = atoi(a + 10);
 			if (cfg.threads < 1 || cfg.threads > MAX_THREADS)
 				die("--threads: 1..64");
+		} else if (!strncmp(a, "--sections=", 11)) {
+			char *end = (char *)a + 11;
+
+			cfg.sections = 0;
+			do {
+				long n = strtol(end + (*end == ','), &end, 10);
+
+				if (n < 1 || n > 5)
+					die("--sections: numbers 1..5, separated by commas");
+				cfg.sections |= 1u << n;
+			} while (*end == ',');
+			if (*end)
+				die("--sections: numbers 1..5, separated by commas");
 		} else if (!strcmp(a, "--quick")) {
 			cfg.runs = 3;
 			cfg.target_ns = 10000000;
@@ -578,9 +708,15 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	print_machine();
-	section_single();
-	section_threads();
-	section_rss();
-	section_orders();
+	if (cfg.sections & 1u << 1)
+		section_single();
+	if (cfg.sections & 1u << 2)
+		section_threads();
+	if (cfg.sections & 1u << 3)
+		section_rss();
+	if (cfg.sections & 1u << 4)
+		section_orders();
+	if (cfg.sections & 1u << 5)
+		section_mixed();
 	return 0;
 }

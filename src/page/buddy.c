@@ -26,17 +26,45 @@
  * __GFP_ZERO skips the memset for such pages.
  *
  * Giving memory back (hosted).  A free that produces a block of pageblock
- * order or larger releases its memory to the OS at once (madvise), so a
- * program's resident size falls when it frees; a MAX_PAGE_ORDER block also
- * releases its 64 KiB of memmap and becomes pristine (memmap.c), except
- * the first few (MEMMAP_KEEP_BLOCKS per zone), kept listed so that a loop
- * of 4 MiB allocations does not rebuild their struct pages every time.  This is
- * the kernel's free page reporting without its delay: the cost is a system
- * call per large free, paid under the zone lock (see issue notes: a decay
- * delay, as jemalloc and mimalloc have, belongs with the malloc front).
+ * order or larger gives its memory to the OS (madvise), so a program's
+ * resident size falls when it frees; a MAX_PAGE_ORDER block also releases
+ * its 64 KiB of memmap and becomes pristine (memmap.c), except the first
+ * few (MEMMAP_KEEP_BLOCKS per zone), kept listed so that a loop of 4 MiB
+ * allocations does not rebuild their struct pages every time.  This is the
+ * kernel's free page reporting (mm/page_reporting.c) without its delay,
+ * and like it the system call runs without the zone lock: the merge
+ * isolates the block (off the free lists, not PageBuddy, out of nr_free
+ * and NR_FREE_PAGES) into one of the zone's release slots, the holder's
+ * zone_unlock drops the lock, makes the calls, takes the lock again and
+ * puts the block back, merging it with buddies freed meanwhile, as known
+ * zero (or as pristine, its struct pages gone).  The slots live in the
+ * zone, not in the block's struct pages, because those may be released.
+ *
+ * The system calls of all zones are made one thread at a time, under
+ * release_lock (a leaf: taken with no other ukmem lock held, and nothing
+ * is taken under it).  Linux makes concurrent madvise(MADV_DONTNEED) calls
+ * in one process flush every TLB of the process (mm_tlb_flush_nested), an
+ * IPI to each CPU it runs on: two threads releasing at once cost each other
+ * several times the call itself.  The kernel's free page reporting has one
+ * worker for the same reason of economy.  Allocations do not wait for it.
+ *
+ * So a block is either listed free, or isolated for release by exactly one
+ * thread (the one that isolated it: nobody else allocates, merges or
+ * touches it, and a used slot is written only by its owner), or in use.
+ *
+ * Only the outermost lock holder isolates (nest count 1 with zone->lock
+ * held): its zone_unlock then returns the thread to nest 0, where taking
+ * release_lock and then the zone lock again blocks and cannot fail
+ * (platform.h), so no block is ever stranded.  Holding release_lock counts
+ * in the nest, so a signal handler that interrupts the system call only
+ * tries locks and isolates nothing.  A nested holder - a signal handler that interrupted a thread
+ * inside ukmem, or code under another ukmem lock - lists the block
+ * unreleased instead, as it does when all slots are taken; the memory
+ * goes back when the block next merges and is freed by a thread.  A
+ * release that fails (madvise error) leaves the block listed unreleased.
  *
  * All functions here run under zone->lock (suffix _locked) except the
- * lock helpers themselves.
+ * lock helpers themselves and release_block, the system calls.
  */
 #include "page/internal.h"
 
@@ -79,8 +107,15 @@ bool zone_lock(struct zone *zone)
 	return true;
 }
 
+static void release_isolated_locked(struct zone *zone);
+
+/* Serialises the system calls of releases (see the theory above). */
+static plat_lock_t release_lock;
+
 void zone_unlock(struct zone *zone)
 {
+	if (zone->release_pending)
+		release_isolated_locked(zone);
 	ukmem_unlock(&zone->lock);
 }
 
@@ -340,38 +375,138 @@ static bool is_free_buddy(const struct zone *zone, const struct page *buddy, uns
 }
 
 #define MEMMAP_KEEP_BLOCKS 4
+#define RELEASE_MEMORY	0x1	/* madvise the block's memory */
+#define RELEASE_MEMMAP	0x2	/* and its struct pages: it becomes pristine */
+#define RELEASE_ALL_SLOTS ((1u << ZONE_RELEASE_SLOTS) - 1)
 
-/* Hand a free block's memory (and, for a whole MAX_PAGE_ORDER block, its
- * memmap) back to the OS.  Returns true if the block became pristine and
- * must not be listed. */
-static bool release_block_locked(struct zone *zone, struct page *page, unsigned long pfn,
-				 unsigned int order, bool *zeroed)
+/* What of a free block of pageblock order or more should go to the OS. */
+static unsigned int release_wanted_locked(const struct zone *zone, unsigned int order,
+					  bool zeroed)
 {
-	if (!*zeroed) {
-		if (!ukmem_plat_release(page_address(page), PAGE_SIZE << order))
-			return false;
-		*zeroed = true;
-		zone_event_add_locked(zone, EV_PGRELEASE, 1UL << order);
-	}
-	if (order != MAX_PAGE_ORDER || !ukmem_mm.lazy_memmap)
-		return false;
+	unsigned int flags = zeroed ? 0 : RELEASE_MEMORY;
+
 	/* Keep a few largest blocks with their memmap, so a program that
 	 * allocates and frees 4 MiB blocks in a loop does not initialise and
 	 * fault in 64 KiB of struct pages each time. */
-	if (zone->free_area[MAX_PAGE_ORDER].nr_free - zone->nr_pristine < MEMMAP_KEEP_BLOCKS)
+	if (order == MAX_PAGE_ORDER && ukmem_mm.lazy_memmap &&
+	    zone->free_area[MAX_PAGE_ORDER].nr_free - zone->nr_pristine >= MEMMAP_KEEP_BLOCKS)
+		flags |= RELEASE_MEMMAP;
+	return flags;
+}
+
+/* Take a merged free block out of the free areas into a release slot, for
+ * zone_unlock to give back.  False: list it as it is. */
+static bool release_isolate_locked(struct zone *zone, unsigned long pfn, unsigned int order,
+				   bool zeroed)
+{
+	unsigned int flags = release_wanted_locked(zone, order, zeroed);
+	unsigned int free_slots = ~zone->release_used & RELEASE_ALL_SLOTS;
+	unsigned int slot;
+
+	if (!flags || !free_slots || *ukmem_plat_nest() != 1)
 		return false;
-	if (!ukmem_plat_release(page, MAX_ORDER_NR_PAGES * sizeof(struct page)))
-		return false;
-	pristine_set_locked(zone, pfn);
-	area_nr_free_add_locked(zone, MAX_PAGE_ORDER, 1);
-	zone_stat_add_locked(zone, NR_FREE_PAGES, (long)MAX_ORDER_NR_PAGES);
+	slot = (unsigned int)__builtin_ctz(free_slots);
+	zone->release[slot] = (struct release_slot){ pfn, (unsigned char)order,
+						     (unsigned char)flags };
+	zone->release_used |= 1u << slot;
+	zone->release_pending |= 1u << slot;
+	zone->nr_isolated += 1UL << order;
 	return true;
 }
 
-void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pfn,
-			  unsigned int order, int mt)
+/* The system calls for one isolated block, zone->lock not held; returns the
+ * RELEASE_* that were done.  Memory first: its address comes from the head
+ * struct page, which the memmap release may take away. */
+static unsigned int release_block(const struct release_slot *r)
 {
-	bool zeroed = page_zeroed(page);
+	struct page *page = pfn_to_page(r->pfn);
+	unsigned int done = 0;
+
+	if (r->flags & RELEASE_MEMORY) {
+		if (!ukmem_plat_release(page_address(page), PAGE_SIZE << r->order))
+			return 0;
+		done |= RELEASE_MEMORY;
+	}
+	if ((r->flags & RELEASE_MEMMAP) &&
+	    ukmem_plat_release(page, MAX_ORDER_NR_PAGES * sizeof(struct page)))
+		done |= RELEASE_MEMMAP;
+	return done;
+}
+
+static void free_block_locked(struct zone *zone, struct page *page, unsigned long pfn,
+			      unsigned int order, int mt, bool zeroed, bool may_release);
+
+/* Put a block back after release_block: pristine if its memmap went,
+ * otherwise merged and listed, known to be zero if its memory went (or
+ * already was).  A release that failed is not tried again. */
+static void release_putback_locked(struct zone *zone, unsigned int slot, unsigned int done)
+{
+	const struct release_slot *r = &zone->release[slot];
+	unsigned long pfn = r->pfn;
+	unsigned int order = r->order;
+	bool zeroed = (done & RELEASE_MEMORY) || !(r->flags & RELEASE_MEMORY);
+	bool complete = done == r->flags;
+
+	zone->release_used &= ~(1u << slot);
+	zone->nr_isolated -= 1UL << order;
+	if (done & RELEASE_MEMORY)
+		zone_event_add_locked(zone, EV_PGRELEASE, 1UL << order);
+	if (done & RELEASE_MEMMAP) {
+		pristine_set_locked(zone, pfn);
+		area_nr_free_add_locked(zone, MAX_PAGE_ORDER, 1);
+		zone_stat_add_locked(zone, NR_FREE_PAGES, (long)MAX_ORDER_NR_PAGES);
+		return;
+	}
+	free_block_locked(zone, pfn_to_page(pfn), pfn, order,
+			  get_pageblock_migratetype(zone, pfn), zeroed, complete);
+}
+
+/*
+ * Give back the blocks isolated in this hold of the lock: drop the lock,
+ * make the system calls, take the lock again, put them back.  Putting back
+ * may merge a block into one that wants releasing again (a buddy that was
+ * listed unreleased, or a MAX_PAGE_ORDER block now known zero whose memmap
+ * can go): the loop takes those too.  Returns with zone->lock held.
+ */
+static void release_isolated_locked(struct zone *zone)
+{
+	unsigned int mine;
+
+	while ((mine = zone->release_pending) != 0) {
+		unsigned int done[ZONE_RELEASE_SLOTS];
+
+		zone->release_pending = 0;
+		ukmem_unlock(&zone->lock);
+		/* Isolating needs nest 1, so the thread is at nest 0 now: both
+		 * acquisitions below are outermost, which block and cannot fail. */
+		ukmem_lock(&release_lock);
+		for (unsigned int m = mine; m; m &= m - 1) {
+			unsigned int slot = (unsigned int)__builtin_ctz(m);
+
+			done[slot] = release_block(&zone->release[slot]);
+		}
+		ukmem_unlock(&release_lock);
+		ukmem_lock(&zone->lock);
+		free_deferred_locked(zone);
+		for (unsigned int m = mine; m; m &= m - 1) {
+			unsigned int slot = (unsigned int)__builtin_ctz(m);
+
+			release_putback_locked(zone, slot, done[slot]);
+		}
+	}
+}
+
+void zone_release_if_full_locked(struct zone *zone)
+{
+	if (zone->release_pending && zone->release_used == RELEASE_ALL_SLOTS)
+		release_isolated_locked(zone);
+}
+
+/* Merge a block with its free buddies and list it, or isolate it for
+ * release when it is large (may_release) and the OS should have it. */
+static void free_block_locked(struct zone *zone, struct page *page, unsigned long pfn,
+			      unsigned int order, int mt, bool zeroed, bool may_release)
+{
 	bool to_tail = false;
 
 	while (order < MAX_PAGE_ORDER) {
@@ -388,8 +523,8 @@ void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pf
 		page = pfn_to_page(pfn);
 		order++;
 	}
-	if (ukmem_mm.release_to_os && order >= pageblock_order &&
-	    release_block_locked(zone, page, pfn, order, &zeroed))
+	if (may_release && ukmem_mm.release_to_os && order >= pageblock_order &&
+	    release_isolate_locked(zone, pfn, order, zeroed))
 		return;
 	if (order < MAX_PAGE_ORDER - 1) {
 		/* If the next-order buddy is free, this block is likely to merge
@@ -405,10 +540,18 @@ void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pf
 		list_move_tail(&page->lru, &zone->free_area[order].free_list[mt]);
 }
 
+void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pfn,
+			  unsigned int order, int mt)
+{
+	free_block_locked(zone, page, pfn, order, mt, page_zeroed(page), true);
+}
+
 /*
  * Frees made from a signal handler while the lock was busy wait on
  * zone->deferred_free; page->private holds the order.  The first thread to
- * take the lock afterwards finishes them.
+ * take the lock afterwards finishes them.  They are few (one per handler
+ * that found the lock busy), so this loop does not release early when the
+ * slots fill up: blocks beyond them stay listed unreleased.
  */
 static void free_deferred_locked(struct zone *zone)
 {

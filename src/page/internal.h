@@ -80,9 +80,16 @@ static inline void area_nr_free_add_locked(struct zone *zone, unsigned int order
 
 /* Locks that respect signal-handler reentry: a thread that is already
  * inside ukmem (nest > 1 at this point) only tries the lock.  Returns false
- * if the lock was not taken. */
+ * if the lock was not taken.  zone_unlock first gives the blocks that this
+ * hold of the lock isolated back to the OS, with the lock dropped, and puts
+ * them back under it (buddy.c). */
 bool zone_lock(struct zone *zone);
 void zone_unlock(struct zone *zone);
+
+/* When the blocks isolated in this hold fill every release slot, release
+ * them now: drops zone->lock and takes it again.  For loops that free many
+ * pages in one hold and keep no zone state across the call. */
+void zone_release_if_full_locked(struct zone *zone);
 
 /* ---- buddy.c: free areas, split, merge, fallback, release -------------- */
 
@@ -98,8 +105,9 @@ struct page *rmqueue_locked(struct zone *zone, unsigned int order, int mt);
 int rmqueue_bulk_locked(struct zone *zone, unsigned int order, int count,
 			struct list_head *list, int mt);
 
-/* Give one block back to the buddy allocator, merging with free buddies.
- * zone->lock held. */
+/* Give one block back to the buddy allocator, merging with free buddies;
+ * a merged block of pageblock order or more may be isolated for release
+ * instead of listed (done by zone_unlock).  zone->lock held. */
 void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pfn,
 			  unsigned int order, int mt);
 

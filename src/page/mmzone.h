@@ -15,14 +15,22 @@
  *   - A pristine block (bit set in zone->pristine) is a free MAX_PAGE_ORDER
  *     block whose struct pages have never been initialised or were given
  *     back to the OS with the memory; its memory reads as zero.
+ *   - Every page of a zone is in exactly one of: a listed free block (on a
+ *     free list, or pristine), a block isolated for release to the OS (in a
+ *     used slot of zone->release, owned by the one thread that isolated
+ *     it), a per-CPU list, or in use.  Isolated blocks are not PageBuddy,
+ *     not in nr_free and not in NR_FREE_PAGES (the kernel's isolated
+ *     pages); zone->nr_isolated == sum over used slots of 2^order.
  *   - pcp->count == sum over lists of (pages on list << list order).
  *
- * Locks: zone->lock protects the free areas, the pristine bitmap and the
- * zone's NR_FREE_PAGES; each per_cpu_pages has its own lock, always taken
+ * Locks: zone->lock protects the free areas, the pristine bitmap, the
+ * release slots and the zone's NR_FREE_PAGES; each per_cpu_pages has its own lock, always taken
  * with trylock (the kernel's pcp_spin_trylock): a CPU slot that is busy,
  * because another thread on the same CPU or an interrupted thread under a
  * signal handler holds it, is bypassed in favour of the zone.
- * Lock order: pcp->lock, then zone->lock.
+ * Lock order: pcp->lock, then zone->lock.  buddy.c's release_lock is taken
+ * with neither zone->lock nor any other ukmem lock held (a pcp->lock may
+ * be), and nothing is taken under it.
  */
 #ifndef UKMEM_PAGE_MMZONE_H
 #define UKMEM_PAGE_MMZONE_H
@@ -75,6 +83,16 @@ struct free_area {
 	unsigned long nr_free;
 };
 
+/* A free block isolated for release to the OS (buddy.c).  Recorded here,
+ * not linked through its struct pages: those may be given back too. */
+struct release_slot {
+	unsigned long pfn;
+	unsigned char order;
+	unsigned char flags;		/* what to give back: RELEASE_* in buddy.c */
+};
+
+#define ZONE_RELEASE_SLOTS 16
+
 /* One CPU's page cache of one zone.  Aligned so two CPUs never share a
  * cache line. */
 struct per_cpu_pages {
@@ -107,6 +125,12 @@ struct zone {
 
 	/* Written under lock. */
 	plat_lock_t lock __attribute__((aligned(64)));
+	/* Slots isolated during the current hold of the lock, released by
+	 * the holder's zone_unlock: zero whenever the lock is free. */
+	unsigned int release_pending;
+	unsigned int release_used;	/* bitmap of slots holding a block */
+	unsigned long nr_isolated;	/* pages in those blocks */
+	struct release_slot release[ZONE_RELEASE_SLOTS];
 	struct free_area free_area[NR_PAGE_ORDERS];
 	unsigned long *pristine;	/* bitmap, one bit per MAX_ORDER block */
 	unsigned long pristine_base_pfn;	/* pfn of bit 0 */

@@ -505,7 +505,10 @@ void ukmem_drain_all(void)
 /* fork(): every zone's per-CPU lists and lock, in lock order (pcp before
  * zone).  pcp locks are only ever tried, so taking them spins briefly.
  * Empty zones too: the control files lock every configured zone to print
- * it, populated or not. */
+ * it, populated or not.  A block isolated for release belongs to a thread
+ * the child will not have: wait, with the zone lock dropped, until the
+ * releases in flight are put back (each is a system call or two, and its
+ * owner needs only the zone lock). */
 void ukmem_page_lock_all(void)
 {
 	for (int nid = 0; nid < ukmem_mm.nr_nodes; nid++)
@@ -517,6 +520,11 @@ void ukmem_page_lock_all(void)
 							   __ATOMIC_ACQUIRE))
 					;
 			ukmem_plat_lock(&zone->lock);
+			while (zone->release_used) {
+				ukmem_plat_unlock(&zone->lock);
+				ukmem_plat_relax();
+				ukmem_plat_lock(&zone->lock);
+			}
 		}
 }
 

@@ -23,6 +23,11 @@
  * goes to the zone's buddy lists instead, which is what the kernel does
  * with pcp_spin_trylock.  Release is a plain store: there are no waiters.
  *
+ * A bulk free ends with zone_unlock, which gives merged 2 MiB+ blocks back
+ * to the OS with the zone lock dropped but this CPU's list lock still held:
+ * nobody waits for that lock (it is only tried), and other threads on this
+ * CPU use the zone meanwhile.
+ *
  * Lock order: pcp lock, then zone->lock (refill and bulk free).
  */
 #include "page/internal.h"
@@ -85,6 +90,10 @@ static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_page
 			pcp_count_add(pcp, -nr_pages);
 			free_one_page_locked(zone, page, pfn, order,
 					     get_pageblock_migratetype(zone, pfn));
+			/* A drain can merge many 2 MiB blocks in one hold: when
+			 * they fill the release slots, give them back now (the
+			 * zone lock drops; this loop keeps only pcp state). */
+			zone_release_if_full_locked(zone);
 		} while (count > 0 && !list_empty(list));
 	}
 	zone_unlock(zone);

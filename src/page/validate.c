@@ -16,6 +16,62 @@ static int report(const struct zone *zone, const char *what, unsigned long pfn,
 	return 1;
 }
 
+/* The used release slot whose block holds pfn, or -1. */
+static int isolated_slot_of(const struct zone *zone, unsigned long pfn)
+{
+	for (int slot = 0; slot < ZONE_RELEASE_SLOTS; slot++) {
+		const struct release_slot *r = &zone->release[slot];
+
+		if ((zone->release_used >> slot & 1) && pfn - r->pfn < (1UL << r->order))
+			return slot;
+	}
+	return -1;
+}
+
+/* Blocks isolated for release: each lies in its zone, is large, and
+ * overlaps no other; their pages are what nr_isolated says.  Their struct
+ * pages are not read: another thread may be giving them back right now. */
+static int validate_isolated_locked(const struct zone *zone)
+{
+	unsigned long zone_end = zone->zone_start_pfn + zone->spanned_pages;
+	unsigned long pages = 0;
+	int bad = 0;
+
+	if (zone->release_pending)
+		bad += report(zone, "release slots pending while the lock is free", 0,
+			      zone->release_pending, 0);
+	for (int slot = 0; slot < ZONE_RELEASE_SLOTS; slot++) {
+		const struct release_slot *r = &zone->release[slot];
+		unsigned long size = 1UL << r->order;
+
+		if (!(zone->release_used >> slot & 1))
+			continue;
+		pages += size;
+		if (r->order < pageblock_order || r->order > MAX_PAGE_ORDER || !r->flags)
+			bad += report(zone, "isolated block of a bad order or with nothing to release",
+				      r->pfn, r->order, r->flags);
+		if (r->pfn & (size - 1))
+			bad += report(zone, "isolated block is not naturally aligned", r->pfn,
+				      r->pfn & (size - 1), 0);
+		if (r->pfn < zone->zone_start_pfn || r->pfn + size > zone_end)
+			bad += report(zone, "isolated block outside its zone", r->pfn, r->pfn, zone_end);
+		if (pristine_test(zone, r->pfn))
+			bad += report(zone, "isolated block is also pristine", r->pfn, 1, 0);
+		for (int other = 0; other < slot; other++) {
+			const struct release_slot *o = &zone->release[other];
+
+			if ((zone->release_used >> other & 1) &&
+			    (r->pfn - o->pfn < (1UL << o->order) || o->pfn - r->pfn < size))
+				bad += report(zone, "isolated blocks overlap", r->pfn, o->pfn,
+					      (unsigned long)other);
+		}
+	}
+	if (pages != zone->nr_isolated)
+		bad += report(zone, "nr_isolated differs from the release slots", 0,
+			      zone->nr_isolated, pages);
+	return bad;
+}
+
 static int validate_free_lists_locked(struct zone *zone)
 {
 	unsigned long zone_end = zone->zone_start_pfn + zone->spanned_pages;
@@ -48,6 +104,11 @@ static int validate_free_lists_locked(struct zone *zone)
 					bad += report(zone, "block's page says another zone", pfn,
 						      (unsigned long)page_zonenum(page),
 						      (unsigned long)zone->zone_idx);
+				if (zone->release_used &&
+				    (isolated_slot_of(zone, pfn) >= 0 ||
+				     isolated_slot_of(zone, pfn + (1UL << o) - 1) >= 0))
+					bad += report(zone, "listed block is also isolated for release",
+						      pfn, o, 0);
 				for (unsigned long i = 1; i < (1UL << o); i++)
 					if (PageBuddy(page + i)) {
 						bad += report(zone, "buddy page inside a free block",
@@ -63,9 +124,11 @@ static int validate_free_lists_locked(struct zone *zone)
 				      blocks);
 		free_pages += blocks << o;
 	}
+	/* Isolated blocks are in neither: they are checked on their own. */
 	if (free_pages != zone_page_state(zone, NR_FREE_PAGES))
 		bad += report(zone, "NR_FREE_PAGES differs from the free areas", 0,
 			      zone_page_state(zone, NR_FREE_PAGES), free_pages);
+	bad += validate_isolated_locked(zone);
 	if (zone->pristine) {
 		unsigned long set = 0;
 
