@@ -72,7 +72,8 @@ typedef unsigned int gfp_t;
  * __GFP_THISNODE: the allocation comes from the requested node or fails;
  *   no fallback to other nodes.
  * __GFP_ACCOUNT: charge the allocation to the memory cgroup (accepted;
- *   accounted in the kmalloc-cg caches once slab lands).
+ *   ukmem has no cgroups: kmalloc serves it from the kmalloc-cg caches, as
+ *   a kernel with CONFIG_MEMCG_KMEM does).
  */
 #define __GFP_RECLAIMABLE	((gfp_t)___GFP_RECLAIMABLE)
 #define __GFP_WRITE		((gfp_t)___GFP_WRITE)

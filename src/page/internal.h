@@ -35,14 +35,6 @@ static inline bool page_zeroed(const struct page *page)
 	return (page->ukmem_info & UKMEM_INFO_ZEROED) != 0;
 }
 
-static inline void set_page_zeroed(struct page *page, bool zeroed)
-{
-	if (zeroed)
-		page->ukmem_info |= UKMEM_INFO_ZEROED;
-	else
-		page->ukmem_info &= ~UKMEM_INFO_ZEROED;
-}
-
 static inline struct zone *page_zone(const struct page *page)
 {
 	return &NODE_DATA(page_to_nid(page))->node_zones[page_zonenum(page)];

@@ -137,7 +137,9 @@ static bool barn_put(struct kmem_cache *s, struct slab_sheaf *sheaf, bool full)
 
 /* ---- owners ----------------------------------------------------------------- */
 
-#define OWNER_ORDER_PAGES ((unsigned int)get_order(sizeof(struct slub_owner)))
+/* The page order of an owner's allocation (a page order, not a memory
+ * order: those are the *_MEMORDER of sheaf.h). */
+#define OWNER_ALLOC_ORDER ((unsigned int)get_order(sizeof(struct slub_owner)))
 
 static void owner_exit_hook(void *arg);
 
@@ -152,13 +154,13 @@ static struct slub_owner *owner_get(void)
 		return NULL;	/* after thread exit: straight to the slabs */
 	if (o != &ukmem_dummy_owner)
 		return o;
-	page = ukmem_alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, OWNER_ORDER_PAGES,
+	page = ukmem_alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, OWNER_ALLOC_ORDER,
 				 NUMA_NO_NODE);
 	if (!page)
 		return NULL;
 	o = page_address(page);
 	if (!ukmem_lock(&owners_lock)) {
-		ukmem_free_pages(page, OWNER_ORDER_PAGES);
+		ukmem_free_pages(page, OWNER_ALLOC_ORDER);
 		return NULL;
 	}
 	list_add(&o->list, &owners_list);
@@ -216,7 +218,7 @@ static void owner_exit_hook(void *arg)
 	list_del(&o->list);
 	ukmem_unlock(&owners_lock);
 	owner_flush(o, NULL, true);
-	ukmem_free_pages_addr((unsigned long)o, OWNER_ORDER_PAGES);
+	ukmem_free_pages_addr((unsigned long)o, OWNER_ALLOC_ORDER);
 }
 
 /* ---- allocation -------------------------------------------------------------- */

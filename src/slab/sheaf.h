@@ -45,12 +45,12 @@ extern int ukmem_sheaf_fence SHEAF_HIDDEN;
 #if defined(__SANITIZE_THREAD__)
 /* TSan does not know membarrier (nor fences): sequentially consistent
  * busy store and stop load make the handshake visible to it. */
-#define OWNER_ORDER __ATOMIC_SEQ_CST
-#define STOP_ORDER __ATOMIC_SEQ_CST
+#define BUSY_STORE_MEMORDER __ATOMIC_SEQ_CST
+#define STOP_LOAD_MEMORDER __ATOMIC_SEQ_CST
 #define owner_fence() do { } while (0)
 #else
-#define OWNER_ORDER __ATOMIC_RELAXED
-#define STOP_ORDER __ATOMIC_ACQUIRE
+#define BUSY_STORE_MEMORDER __ATOMIC_RELAXED
+#define STOP_LOAD_MEMORDER __ATOMIC_ACQUIRE
 #define owner_fence() do { \
 	if (__builtin_expect(ukmem_sheaf_fence, 0)) \
 		__atomic_thread_fence(__ATOMIC_SEQ_CST); \
@@ -63,10 +63,10 @@ static inline __attribute__((always_inline)) bool owner_enter(struct slub_owner 
 {
 	if (__atomic_load_n(&o->busy, __ATOMIC_RELAXED))
 		return false;
-	__atomic_store_n(&o->busy, 1, OWNER_ORDER);
+	__atomic_store_n(&o->busy, 1, BUSY_STORE_MEMORDER);
 	owner_fence();
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (__builtin_expect(__atomic_load_n(&o->stop, STOP_ORDER), 0)) {
+	if (__builtin_expect(__atomic_load_n(&o->stop, STOP_LOAD_MEMORDER), 0)) {
 		__atomic_store_n(&o->busy, 0, __ATOMIC_RELEASE);
 		return false;
 	}

@@ -12,7 +12,7 @@
  * list_lock.  docs/design/slab-percpu.md says why sheaves and not the
  * classic per-CPU slab.
  *
- * The owner of a set of sheaves is a thread (struct slub_thread): user
+ * The owner of a set of sheaves is a thread (struct slub_owner): user
  * space has no preemption control, but a thread cannot race itself except
  * through a signal handler, which the busy flag turns away.
  *
