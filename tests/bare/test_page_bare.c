@@ -10,6 +10,7 @@
 
 #include "harness.h"
 #include "log.h"
+#include "bare_start.h"
 #include "page/mmzone.h"
 
 /* Two regions: 2 MiB of "DMA" memory and 12 MiB of normal memory (half on
@@ -32,13 +33,7 @@ static unsigned long free_at_start;
 
 static void setup(void)
 {
-	ukmem_set_log_hook(log_capture);
-	if (ukmem_add_region(dma_mem + 1000, sizeof(dma_mem) - 1000, ZONE_DMA, 0) ||
-	    ukmem_add_region(normal_mem + 7, sizeof(normal_mem) - 7, ZONE_NORMAL, 0) ||
-	    ukmem_init(NULL)) {
-		fprintf(stderr, "bare setup failed:\n%s\n", log_text);
-		exit(1);
-	}
+	bare_start(dma_mem, sizeof(dma_mem), normal_mem, sizeof(normal_mem));
 	free_at_start = total_free();
 }
 

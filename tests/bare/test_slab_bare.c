@@ -25,6 +25,7 @@
 
 #include "harness.h"
 #include "log.h"
+#include "bare_start.h"
 #include "page/mmzone.h"
 #include "slab/slab.h"
 
@@ -183,13 +184,7 @@ static void setup(void)
 {
 	struct kmem_cache *s;
 
-	ukmem_set_log_hook(log_capture);
-	if (ukmem_add_region(dma_mem + 1000, sizeof(dma_mem) - 1000, ZONE_DMA, 0) ||
-	    ukmem_add_region(normal_mem + 7, sizeof(normal_mem) - 7, ZONE_NORMAL, 0) ||
-	    ukmem_init(NULL)) {
-		fprintf(stderr, "bare setup failed:\n%s\n", log_text);
-		exit(1);
-	}
+	bare_start(dma_mem, sizeof(dma_mem), normal_mem, sizeof(normal_mem));
 	for (size_t i = 0; i < NR_CLASSES; i++) {
 		kfree(kmalloc(opaque(classes[i]), GFP_KERNEL));
 		kfree(kmalloc(opaque(classes[i]), GFP_DMA));
