@@ -101,4 +101,7 @@ void ukmem_add_taint(unsigned int flag);
 unsigned long ukmem_get_taint(void);
 const char *ukmem_print_tainted(char buf[TAINT_BUF_SIZE]);
 
+/* A report that is a WARN() in the kernel: printk, then TAINT_WARN. */
+void ukmem_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif /* UKMEM_LIB_H */

@@ -3,10 +3,12 @@
  * the seq_buf that /proc-style files are rendered into.
  *
  * printk formats on the stack and hands the text to the program's log hook
- * (ukmem_set_log_hook), or else to the platform's log sink, in one call, so it takes no lock and allocates nothing: it is called from
- * inside the allocator, with zone and slab locks held, when memory is
- * short.  One message is one write, so lines from different threads do not
- * interleave.
+ * (ukmem_set_log_hook), or else to the platform's log sink, in one call,
+ * so it takes no lock and allocates nothing: it is called from inside the
+ * allocator, with zone and slab locks held, when memory is short.  One
+ * message is one write, so lines from different threads do not interleave.
+ * ukmem_warn is printk for the reports that are a WARN() in the kernel:
+ * it also sets TAINT_WARN (taint.c), so no such site can forget to.
  *
  * Rate limiting follows the kernel's ___ratelimit(): a window of
  * interval_ns starts at the first message; within it burst messages pass
@@ -32,15 +34,11 @@ UKMEM_API void ukmem_set_log_hook(void (*log)(const char *msg, size_t len))
 	__atomic_store_n(&log_hook, log, __ATOMIC_RELEASE);
 }
 
-void ukmem_printk(const char *fmt, ...)
+static void vprintk(const char *fmt, va_list ap)
 {
 	char buf[PRINTK_MAX];
-	va_list ap;
-	int n;
+	int n = ukmem_vsnprintf(buf, sizeof(buf), fmt, ap);
 
-	va_start(ap, fmt);
-	n = ukmem_vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	if (n > PRINTK_MAX - 1)
 		n = PRINTK_MAX - 1;
 	if (n <= 0)
@@ -51,6 +49,27 @@ void ukmem_printk(const char *fmt, ...)
 		hook(buf, (size_t)n);
 	else
 		ukmem_plat_log(buf, (size_t)n);
+}
+
+void ukmem_printk(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintk(fmt, ap);
+	va_end(ap);
+}
+
+/* The message first, then the taint: the report that taints does not show
+ * it yet, as the kernel's __warn() prints before add_taint(). */
+void ukmem_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintk(fmt, ap);
+	va_end(ap);
+	ukmem_add_taint(TAINT_WARN);
 }
 
 /* ---- ratelimit ---------------------------------------------------------- */

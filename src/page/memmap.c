@@ -113,9 +113,9 @@ struct page *ukmem_virt_to_page_slow(const void *addr)
 		if (a - r->start < r->size)
 			return ukmem_mem_map + ((a - r->virt_delta) >> PAGE_SHIFT);
 	}
-	ukmem_printk("WARNING: virt_to_page used for non-linear address: 0x%lx\n",
-		     (unsigned long)a);
-	ukmem_add_taint(TAINT_WARN);	/* CONFIG_DEBUG_VIRTUAL's WARN */
+	/* CONFIG_DEBUG_VIRTUAL's WARN */
+	ukmem_warn("WARNING: virt_to_page used for non-linear address: 0x%lx\n",
+		   (unsigned long)a);
 	return NULL;
 }
 

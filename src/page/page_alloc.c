@@ -266,12 +266,10 @@ struct page *ukmem_alloc_pages(gfp_t gfp, unsigned int order, int nid)
 
 	if (__builtin_expect(order > MAX_PAGE_ORDER, 0)) {
 		if (!(gfp & __GFP_NOWARN) &&
-		    !__atomic_exchange_n(&warned_order_too_large, 1, __ATOMIC_RELAXED)) {
-			ukmem_printk("WARNING: CPU: %d PID: %d at mm/page_alloc.c __alloc_pages: "
-				     "order %u > MAX_PAGE_ORDER %d\n",
-				     ukmem_plat_cpu(), ukmem_plat_tid(), order, MAX_PAGE_ORDER);
-			ukmem_add_taint(TAINT_WARN);
-		}
+		    !__atomic_exchange_n(&warned_order_too_large, 1, __ATOMIC_RELAXED))
+			ukmem_warn("WARNING: CPU: %d PID: %d at mm/page_alloc.c __alloc_pages: "
+				   "order %u > MAX_PAGE_ORDER %d\n",
+				   ukmem_plat_cpu(), ukmem_plat_tid(), order, MAX_PAGE_ORDER);
 		return NULL;
 	}
 	if (__builtin_expect(!ukmem_ensure_init(), 0))
@@ -438,17 +436,14 @@ void *ukmem_alloc_pages_exact(size_t size, gfp_t gfp, int nid)
 	unsigned long used, alloc_end;
 
 	if (!size || size > (PAGE_SIZE << MAX_PAGE_ORDER)) {
-		if (size && !(gfp & __GFP_NOWARN)) {
-			ukmem_printk("WARNING: alloc_pages_exact(%zu): larger than the largest "
-				     "block\n", size);
-			ukmem_add_taint(TAINT_WARN);	/* __alloc_pages' WARN */
-		}
+		if (size && !(gfp & __GFP_NOWARN))	/* __alloc_pages' WARN */
+			ukmem_warn("WARNING: alloc_pages_exact(%zu): larger than the largest "
+				   "block\n", size);
 		return NULL;
 	}
-	if (gfp & (__GFP_COMP | __GFP_HIGHMEM)) {
-		ukmem_printk("WARNING: alloc_pages_exact: __GFP_COMP and __GFP_HIGHMEM are "
-			     "not allowed; cleared\n");
-		ukmem_add_taint(TAINT_WARN);	/* a WARN_ON_ONCE in the kernel */
+	if (gfp & (__GFP_COMP | __GFP_HIGHMEM)) {	/* a WARN_ON_ONCE in the kernel */
+		ukmem_warn("WARNING: alloc_pages_exact: __GFP_COMP and __GFP_HIGHMEM are "
+			   "not allowed; cleared\n");
 		gfp &= ~(__GFP_COMP | __GFP_HIGHMEM);
 	}
 	order = (unsigned int)get_order(size);

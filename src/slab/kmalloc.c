@@ -155,11 +155,9 @@ void *ukmem_kmalloc_large(size_t size, gfp_t gfp, int node)
 	unsigned int order;
 
 	if (size > KMALLOC_MAX_SIZE) {
-		if (!(gfp & __GFP_NOWARN)) {
-			ukmem_printk("WARNING: kmalloc(%zu): larger than KMALLOC_MAX_SIZE (%lu)\n",
-				     size, KMALLOC_MAX_SIZE);
-			ukmem_add_taint(TAINT_WARN);	/* __alloc_pages' WARN */
-		}
+		if (!(gfp & __GFP_NOWARN))	/* __alloc_pages' WARN */
+			ukmem_warn("WARNING: kmalloc(%zu): larger than KMALLOC_MAX_SIZE (%lu)\n",
+				   size, KMALLOC_MAX_SIZE);
 		return NULL;
 	}
 	order = (unsigned int)get_order(size);
@@ -277,8 +275,8 @@ size_t ukmem_ksize(const void *p)
 	if (PageSlab(head))
 		return slab_ksize(((struct slab *)(void *)head)->slab_cache);
 	if (!PageHead(head) || p != page_address(head)) {
-		ukmem_printk("WARNING: ksize(0x%p): not a kmalloc object\n", p);
-		ukmem_add_taint(TAINT_WARN);	/* __ksize's WARN_ON */
+		/* __ksize's WARN_ON */
+		ukmem_warn("WARNING: ksize(0x%p): not a kmalloc object\n", p);
 		return 0;
 	}
 	return PAGE_SIZE << compound_order(head);
@@ -348,9 +346,8 @@ struct kmem_cache *ukmem_kmem_cache_create(const char *name, unsigned int size,
 	}
 	if (!err) {
 		if ((!usersize && useroffset) || size < usersize || size - usersize < useroffset) {
-			ukmem_printk("WARNING: kmem_cache_create(%s): bad usercopy region %u+%u\n",
-				     name, useroffset, usersize);
-			ukmem_add_taint(TAINT_WARN);	/* a WARN_ON in the kernel */
+			ukmem_warn("WARNING: kmem_cache_create(%s): bad usercopy region %u+%u\n",
+				   name, useroffset, usersize);
 			usersize = useroffset = 0;
 		}
 		s = slub_create_cache(name, size, align, flags & ~SLAB_KMALLOC, useroffset, usersize,
@@ -393,11 +390,9 @@ void ukmem_kmem_cache_free(struct kmem_cache *s, void *obj)
 		return;
 	}
 	slab = (struct slab *)(void *)head;
-	if (s && slab->slab_cache != s) {
-		ukmem_printk("WARNING: %s: Wrong slab cache. %s but object is from %s\n",
-			     "cache_from_obj", s->name, slab->slab_cache->name);
-		ukmem_add_taint(TAINT_WARN);	/* cache_from_obj's WARN_ONCE */
-	}
+	if (s && slab->slab_cache != s)	/* cache_from_obj's WARN_ONCE */
+		ukmem_warn("WARNING: %s: Wrong slab cache. %s but object is from %s\n",
+			   "cache_from_obj", s->name, slab->slab_cache->name);
 	slab_free(slab->slab_cache, slab, virt_to_page(obj), obj);
 }
 

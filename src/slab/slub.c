@@ -894,9 +894,8 @@ void ukmem_kmem_cache_destroy(struct kmem_cache *s)
 		/* As the kernel: warn and leave the cache in place. */
 		s->destroyed_with_objects = true;
 		ukmem_unlock(&slab_mutex);
-		ukmem_printk("WARNING: kmem_cache_destroy %s: Slab cache still has objects when "
-			     "called from %p\n", s->name, __builtin_return_address(0));
-		ukmem_add_taint(TAINT_WARN);
+		ukmem_warn("WARNING: kmem_cache_destroy %s: Slab cache still has objects when "
+			   "called from %p\n", s->name, __builtin_return_address(0));
 		return;
 	}
 	list_del(&s->list);

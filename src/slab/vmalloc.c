@@ -339,11 +339,9 @@ static void *area_addr(unsigned int idx)
 
 static void warn_once(int *done, const char *where)
 {
-	if (!__atomic_exchange_n(done, 1, __ATOMIC_RELAXED)) {
-		ukmem_printk("WARNING: CPU: %d PID: %d at %s\n", ukmem_plat_cpu(),
-			     ukmem_plat_tid(), where);
-		ukmem_add_taint(TAINT_WARN);
-	}
+	if (!__atomic_exchange_n(done, 1, __ATOMIC_RELAXED))
+		ukmem_warn("WARNING: CPU: %d PID: %d at %s\n", ukmem_plat_cpu(), ukmem_plat_tid(),
+			   where);
 }
 
 /* The kernel's WARN taints each time; only the message is rate-limited. */
