@@ -8,7 +8,8 @@
 #      warnings as errors.
 #   2. Compile every tests/*/test_*_bare.c, and examples/bare_metal.c, with
 #      the board's runtime (tests/bare/arm: start-up code, linker script,
-#      the few C library functions, semihosting console), and link each
+#      the few C library functions, semihosting console; printf for the
+#      tests only), and link each
 #      into an ELF program: tests against the internal archive, the
 #      example against the public one.
 #   3. Run each under qemu-system-arm with a timeout and read back its
@@ -59,13 +60,17 @@ cflags=("${cpu[@]}" -std=gnu11 -O2 -g -ffreestanding -ffunction-sections -fdata-
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wpointer-arith -Wno-unused-parameter -Werror)
 ldflags=("${cpu[@]}" -nostdlib -T "$rt/$board.ld" -Wl,--gc-sections)
 
+# Every program gets start-up, semihosting and the strings; the tests also
+# get stdio.c, whose printf is ukmem's internal vsnprintf.
 rt_objs=()
-for src in "$rt"/startup.c "$rt"/semihost.c "$rt"/libc.c; do
+for src in "$rt"/startup.c "$rt"/semihost.c "$rt"/libc.c "$rt"/stdio.c; do
 	obj=$out/rt-$(basename "$src" .c).o
 	run arm-none-eabi-gcc "${cflags[@]}" -Wmissing-prototypes -fno-tree-loop-distribute-patterns \
 		-I"$rt" -c "$src" -o "$obj"
 	rt_objs+=("$obj")
 done
+rt_stdio=${rt_objs[3]}
+unset 'rt_objs[3]'
 
 programs=()
 for src in tests/*/test_*_bare.c; do
@@ -73,8 +78,8 @@ for src in tests/*/test_*_bare.c; do
 	name=${layer}_$(basename "$src" .c)
 	run arm-none-eabi-gcc "${cflags[@]}" -DTEST_MEM_SHIFT=1 -Iinclude -Isrc -Itests -I"$rt" \
 		-c "$src" -o "$out/$name.o"
-	run arm-none-eabi-gcc "${ldflags[@]}" -o "$out/$name.elf" "${rt_objs[@]}" "$out/$name.o" \
-		"$build/libukmem_bare_internal.a" -lgcc
+	run arm-none-eabi-gcc "${ldflags[@]}" -o "$out/$name.elf" "${rt_objs[@]}" "$rt_stdio" \
+		"$out/$name.o" "$build/libukmem_bare_internal.a" -lgcc
 	programs+=("test:$name:$src")
 done
 # The example sees only the public headers and the public archive.

@@ -1,6 +1,7 @@
 /*
  * board_libc.h - the few C library functions a bare test program calls,
- * for a board without a C library (tests/bare/arm/libc.c provides them).
+ * for a board without a C library (tests/bare/arm/libc.c provides them,
+ * and stdio.c the formatted output, for the test programs only).
  *
  * tests/harness.h includes this instead of <stdio.h>, <stdlib.h> and
  * <string.h> when the compile is freestanding.  The names and signatures

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "board_libc.h"
+#include "semihost.h"
 
 extern uint32_t __data_load[], __data_start[], __data_end[];
 extern uint32_t __bss_start[], __bss_end[];
@@ -79,17 +80,46 @@ __attribute__((naked)) void fault_handler(void)
 		"b fault_report\n\t");
 }
 
+/* The report is put together by hand: a fault may come from anywhere,
+ * and the bare-metal example links no printf. */
+static void fault_puts(const char *s)
+{
+	semihost_write(1, s, strlen(s));
+}
+
+static void fault_put_hex(const char *name, uint32_t v)
+{
+	char hex[11] = "0x";
+
+	for (int i = 0; i < 8; i++)
+		hex[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 15];
+	hex[10] = '\0';
+	fault_puts(" ");
+	fault_puts(name);
+	fault_puts("=");
+	fault_puts(hex);
+}
+
 void fault_report(const uint32_t *frame, uint32_t exc)
 {
 	static const char *const names[] = {
 		[2] = "NMI", [3] = "HardFault", [4] = "MemManage", [5] = "BusFault",
 		[6] = "UsageFault", [7] = "SecureFault",
 	};
-	const char *name = exc < 8 && names[exc] ? names[exc] : "unexpected exception";
+	char num[4] = { (char)('0' + exc / 100 % 10), (char)('0' + exc / 10 % 10),
+			(char)('0' + exc % 10), '\0' };
 
-	fprintf(stderr, "\n*** %s (exception %lu): pc=0x%08lx lr=0x%08lx CFSR=0x%08lx "
-		"HFSR=0x%08lx MMFAR=0x%08lx BFAR=0x%08lx\n", name, (unsigned long)exc,
-		(unsigned long)frame[6], (unsigned long)frame[5], (unsigned long)SCB_CFSR,
-		(unsigned long)SCB_HFSR, (unsigned long)SCB_MMFAR, (unsigned long)SCB_BFAR);
+	fault_puts("\n*** ");
+	fault_puts(exc < 8 && names[exc] ? names[exc] : "unexpected exception");
+	fault_puts(" (exception ");
+	fault_puts(num + (exc < 10 ? 2 : exc < 100 ? 1 : 0));
+	fault_puts("):");
+	fault_put_hex("pc", frame[6]);
+	fault_put_hex("lr", frame[5]);
+	fault_put_hex("CFSR", SCB_CFSR);
+	fault_put_hex("HFSR", SCB_HFSR);
+	fault_put_hex("MMFAR", SCB_MMFAR);
+	fault_put_hex("BFAR", SCB_BFAR);
+	fault_puts("\n");
 	exit(134);
 }
