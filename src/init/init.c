@@ -48,7 +48,6 @@ enum { STATE_NONE, STATE_UP };
 
 static int state;
 static bool boot_options_tried;	/* under init_lock */
-static plat_lock_t init_lock = PLAT_LOCK_INIT;
 
 bool ukmem_initialized(void)
 {
@@ -267,9 +266,9 @@ static int start_locked(const struct boot_options *bo)
 
 /*
  * init_lock is held across the whole start, which prints and may be slow;
- * like the zone lock it marks the thread (ukmem_plat_nest), so a signal
- * handler that interrupts the start does not wait for its own thread: it
- * only tries the lock, and its allocation fails.
+ * it is ranked (src/lib/lockrank.h), so a signal handler that interrupts
+ * the start does not wait for its own thread: it only tries the lock, and
+ * its allocation fails.
  */
 static bool init_lock_take(void)
 {
@@ -339,34 +338,17 @@ bool ukmem_ensure_init(void)
 /*
  * fork(): the child has one thread; any lock another thread held at the
  * fork would stay locked for ever, and the structure it guarded could be
- * half updated.  So prepare takes every lock, in the documented order
- * (init, ctl, slab, vmalloc, page), and both sides release them.
+ * half updated.  So prepare takes every lock of the table in
+ * src/lib/lockrank.h, in rank order, and both sides release them.
  */
 void ukmem_fork_prepare(void)
 {
-	ukmem_plat_lock(&init_lock);
-	if (!ukmem_initialized())
-		return;
-	stats_ctl_lock_all();
-	ukmem_slab_lock_all();
-	ukmem_vmalloc_lock_all();
-	ukmem_page_lock_all();
-}
-
-static void fork_release(void)
-{
-	if (ukmem_initialized()) {
-		ukmem_page_unlock_all();
-		ukmem_vmalloc_unlock_all();
-		ukmem_slab_unlock_all();
-		stats_ctl_unlock_all();
-	}
-	ukmem_plat_unlock(&init_lock);
+	ukmem_lock_all();
 }
 
 void ukmem_fork_parent(void)
 {
-	fork_release();
+	ukmem_unlock_all();
 }
 
 /* The child also forgets the other threads' sheaves (sheaf.c). */
@@ -374,5 +356,5 @@ void ukmem_fork_child(void)
 {
 	if (ukmem_initialized())
 		sheaves_fork_child();
-	fork_release();
+	ukmem_unlock_all();
 }

@@ -63,7 +63,6 @@ static struct decay_entry decay_slots[DECAY_SLOTS];
  * it only as a hint that there is nothing to look for. */
 static unsigned int decay_nr;
 static size_t decay_bytes;
-static plat_lock_t decay_lock = PLAT_LOCK_INIT;
 
 /* Move slot i into *out and fill the hole with the last slot. */
 static void take_locked(unsigned int i, struct decay_entry *out)
@@ -120,7 +119,7 @@ void *decay_get(size_t size, size_t align, bool huge)
 		return NULL;
 	if (!huge)
 		size = PAGE_SIZE << get_order(size);
-	ukmem_plat_lock(&decay_lock);
+	ukmem_lock(&decay_lock);
 	n = expire_locked(ukmem_plat_now_ns(), gone);
 	for (unsigned int i = 0; i < decay_nr; i++)
 		if (fits(&decay_slots[i], size, align, huge) &&
@@ -128,7 +127,7 @@ void *decay_get(size_t size, size_t align, bool huge)
 			best = (int)i;
 	if (best >= 0)
 		take_locked((unsigned int)best, &hit);
-	ukmem_plat_unlock(&decay_lock);
+	ukmem_unlock(&decay_lock);
 	release(gone, n);
 	return hit.p;
 }
@@ -142,10 +141,10 @@ bool decay_put(void *p, size_t usable, bool huge)
 	if (usable > DECAY_MAX_BLOCK)
 		return false;
 	now = ukmem_plat_now_ns();
-	ukmem_plat_lock(&decay_lock);
+	ukmem_lock(&decay_lock);
 	for (unsigned int i = 0; i < decay_nr; i++) {
 		if (decay_slots[i].p == p) {
-			ukmem_plat_unlock(&decay_lock);
+			ukmem_unlock(&decay_lock);
 			front_report_bad("free", p, "block already free");
 			return true;
 		}
@@ -162,17 +161,7 @@ bool decay_put(void *p, size_t usable, bool huge)
 	decay_slots[decay_nr] = (struct decay_entry){ p, usable, now, huge };
 	decay_bytes += usable;
 	__atomic_store_n(&decay_nr, decay_nr + 1, __ATOMIC_RELAXED);
-	ukmem_plat_unlock(&decay_lock);
+	ukmem_unlock(&decay_lock);
 	release(gone, n);
 	return true;
-}
-
-void decay_lock_all(void)
-{
-	ukmem_plat_lock(&decay_lock);
-}
-
-void decay_unlock_all(void)
-{
-	ukmem_plat_unlock(&decay_lock);
 }

@@ -110,9 +110,6 @@ void *huge_alloc(size_t size, size_t align, bool zero) FRONT_HIDDEN;
 size_t huge_usable(const void *p) FRONT_HIDDEN;
 /* Free p; false (nothing done) if p is not the start of a huge allocation. */
 bool huge_free(void *p) FRONT_HIDDEN;
-/* fork(): the registry's lock. */
-void huge_lock_all(void) FRONT_HIDDEN;
-void huge_unlock_all(void) FRONT_HIDDEN;
 
 /* ---- decay.c: freed large blocks, kept a while ------------------------- */
 
@@ -125,9 +122,6 @@ void *decay_get(size_t size, size_t align, bool huge) FRONT_HIDDEN;
 /* Keep p, a page block or huge area of usable bytes, instead of freeing
  * it; false if it is not kept (the caller frees it). */
 bool decay_put(void *p, size_t usable, bool huge) FRONT_HIDDEN;
-/* fork(): the cache's lock. */
-void decay_lock_all(void) FRONT_HIDDEN;
-void decay_unlock_all(void) FRONT_HIDDEN;
 
 /* ---- malloc.c ---------------------------------------------------------- */
 

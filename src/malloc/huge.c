@@ -25,11 +25,10 @@
  * bound is vmalloc's, not ours.  A lookup never dereferences the pointer
  * it is given: a bad pointer costs a probe, not a crash.
  *
- * Lock: huge_lock, before vmalloc's own lock.  vmalloc and vfree run
- * under it although the registry would not need that: vmalloc's lock is
- * not among those ukmem_fork_prepare takes, so the front's fork handler
- * keeps every thread out of vmalloc by holding huge_lock across the fork.
- * Huge requests are rare and large, so serialising them costs little.
+ * Lock: huge_lock (src/lib/lockrank.h), ranked before vmalloc's own
+ * lock: vmalloc and vfree run under it, which keeps a huge allocation and
+ * its registry entry one step.  Huge requests are rare and large, so
+ * serialising them costs little.
  */
 #include <ukmem/vmalloc.h>
 
@@ -51,7 +50,6 @@ struct huge_entry {
 
 static struct huge_entry huge_table[HUGE_SLOTS];
 static unsigned int huge_live;
-static plat_lock_t huge_lock = PLAT_LOCK_INIT;
 
 static unsigned int huge_hash(uintptr_t ptr)
 {
@@ -118,7 +116,7 @@ void *huge_alloc(size_t size, size_t align, bool zero)
 	total = PAGE_ALIGN(size) + extra;
 	if (total > HUGE_MAX_BYTES)
 		return NULL;
-	ukmem_plat_lock(&huge_lock);
+	ukmem_lock(&huge_lock);
 	if (huge_live < HUGE_MAX_LIVE) {
 		area = (uintptr_t)ukmem_vmalloc(total, gfp, NUMA_NO_NODE);
 		if (area) {
@@ -127,7 +125,7 @@ void *huge_alloc(size_t size, size_t align, bool zero)
 					   (uint32_t)(total >> PAGE_SHIFT));
 		}
 	}
-	ukmem_plat_unlock(&huge_lock);
+	ukmem_unlock(&huge_lock);
 	return (void *)ptr;
 }
 
@@ -136,11 +134,11 @@ size_t huge_usable(const void *p)
 	size_t usable = 0;
 	int i;
 
-	ukmem_plat_lock(&huge_lock);
+	ukmem_lock(&huge_lock);
 	i = huge_find_locked((uintptr_t)p);
 	if (i >= 0)
 		usable = (size_t)(huge_table[i].pages - huge_table[i].lead) << PAGE_SHIFT;
-	ukmem_plat_unlock(&huge_lock);
+	ukmem_unlock(&huge_lock);
 	return usable;
 }
 
@@ -149,23 +147,13 @@ bool huge_free(void *p)
 	uintptr_t area = 0;
 	int i;
 
-	ukmem_plat_lock(&huge_lock);
+	ukmem_lock(&huge_lock);
 	i = huge_find_locked((uintptr_t)p);
 	if (i >= 0) {
 		area = (uintptr_t)p - ((uintptr_t)huge_table[i].lead << PAGE_SHIFT);
 		huge_delete_locked((unsigned int)i);
 		ukmem_vfree((void *)area);
 	}
-	ukmem_plat_unlock(&huge_lock);
+	ukmem_unlock(&huge_lock);
 	return area != 0;
-}
-
-void huge_lock_all(void)
-{
-	ukmem_plat_lock(&huge_lock);
-}
-
-void huge_unlock_all(void)
-{
-	ukmem_plat_unlock(&huge_lock);
 }

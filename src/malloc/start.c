@@ -23,45 +23,22 @@
  * a static bump area whose blocks are never freed (free() recognises and
  * ignores them).  Other threads wait for front_lock.
  *
- * Fork.  ukmem_fork_prepare takes every ukmem lock in lock order; the
- * front takes its own two first: the decay cache's, then the huge
- * registry's (which is held across vmalloc calls, huge.c).  The handlers
- * are registered at the first malloc, so the prepare handler runs after
- * every handler registered later (which may still allocate) and the child
- * handler before them.
+ * Fork.  ukmem_fork_prepare takes every lock of src/lib/lockrank.h in
+ * rank order, the front's three included, so the front registers ukmem's
+ * own handlers.  They are registered at the first malloc, so the prepare
+ * handler runs after every handler registered later (which may still
+ * allocate) and the child handler before them.
  *
- * Lock order: front_lock, then whatever ukmem's start takes.  The front's
- * locks, never nested in each other: decay_lock (decay.c), huge_lock
- * (huge.c, before vmalloc's lock).
+ * Locks: front_lock, decay_lock and huge_lock rank first in
+ * src/lib/lockrank.h: front_lock is held across ukmem's start, huge_lock
+ * across vmalloc calls.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
 
 #include "malloc/front.h"
 
-static plat_lock_t front_lock = PLAT_LOCK_INIT;
 static __thread int front_starting __attribute__((tls_model("initial-exec")));
-
-static void fork_prepare(void)
-{
-	decay_lock_all();
-	huge_lock_all();
-	ukmem_fork_prepare();
-}
-
-static void fork_parent(void)
-{
-	ukmem_fork_parent();
-	huge_unlock_all();
-	decay_unlock_all();
-}
-
-static void fork_child(void)
-{
-	ukmem_fork_child();
-	huge_unlock_all();
-	decay_unlock_all();
-}
 
 bool front_start(bool *recursive)
 {
@@ -71,12 +48,12 @@ bool front_start(bool *recursive)
 	if (front_classes_up())
 		return true;
 	front_starting = 1;
-	ukmem_plat_lock(&front_lock);
+	ukmem_lock(&front_lock);
 	if (!front_classes_up() && slab_ensure_init()) {
-		pthread_atfork(fork_prepare, fork_parent, fork_child);
+		pthread_atfork(ukmem_fork_prepare, ukmem_fork_parent, ukmem_fork_child);
 		front_classes_init();
 	}
-	ukmem_plat_unlock(&front_lock);
+	ukmem_unlock(&front_lock);
 	front_starting = 0;
 	return front_classes_up();
 }

@@ -41,8 +41,8 @@
  * zone, not in the block's struct pages, because those may be released.
  *
  * The system calls of all zones are made one thread at a time, under
- * release_lock (a leaf: taken with no other ukmem lock held, and nothing
- * is taken under it).  Linux makes concurrent madvise(MADV_DONTNEED) calls
+ * release_lock (ranked after zone->lock in src/lib/lockrank.h; taken with
+ * no other ukmem lock held, and nothing is taken under it).  Linux makes concurrent madvise(MADV_DONTNEED) calls
  * in one process flush every TLB of the process (mm_tlb_flush_nested), an
  * IPI to each CPU it runs on: two threads releasing at once cost each other
  * several times the call itself.  The kernel's free page reporting has one
@@ -52,12 +52,13 @@
  * thread (the one that isolated it: nobody else allocates, merges or
  * touches it, and a used slot is written only by its owner), or in use.
  *
- * Only the outermost lock holder isolates (nest count 1 with zone->lock
- * held): its zone_unlock then returns the thread to nest 0, where taking
- * release_lock and then the zone lock again blocks and cannot fail
- * (platform.h), so no block is ever stranded.  Holding release_lock counts
- * in the nest, so a signal handler that interrupts the system call only
- * tries locks and isolates nothing.  A nested holder - a signal handler that interrupted a thread
+ * Only the outermost lock holder isolates (ukmem_lock_depth() 1 with
+ * zone->lock held): its zone_unlock then leaves the thread holding no
+ * ukmem lock, where taking release_lock and then the zone lock again waits
+ * and cannot fail (lockrank.h), so no block is ever stranded.  Holding
+ * release_lock ranks above the zone lock, so a signal handler that
+ * interrupts the system call only tries the zone lock and isolates
+ * nothing.  A nested holder - a signal handler that interrupted a thread
  * inside ukmem, or code under another ukmem lock - lists the block
  * unreleased instead, as it does when all slots are taken; the memory
  * goes back when the block next merges and is freed by a thread.  A
@@ -94,10 +95,10 @@ void set_pageblock_migratetype(struct zone *zone, unsigned long pfn, int mt)
 static void free_deferred_locked(struct zone *zone);
 
 /*
- * The zone lock marks the thread as "holding a ukmem lock" (the nest count)
- * before it takes the lock, so a signal handler that interrupts the holder
- * only tries the lock instead of deadlocking on its own thread.  Rule for
- * every layer: never call the page allocator with such a lock held.
+ * A ranked lock (src/lib/lockrank.h): a signal handler that interrupts a
+ * holder only tries it instead of deadlocking on its own thread.  Rule for
+ * every layer: call the page allocator only with locks ranked before
+ * the per-CPU and zone locks held.
  */
 bool zone_lock(struct zone *zone)
 {
@@ -108,9 +109,6 @@ bool zone_lock(struct zone *zone)
 }
 
 static void release_isolated_locked(struct zone *zone);
-
-/* Serialises the system calls of releases (see the theory above). */
-static plat_lock_t release_lock;
 
 void zone_unlock(struct zone *zone)
 {
@@ -403,7 +401,7 @@ static bool release_isolate_locked(struct zone *zone, unsigned long pfn, unsigne
 	unsigned int free_slots = ~zone->release_used & RELEASE_ALL_SLOTS;
 	unsigned int slot;
 
-	if (!flags || !free_slots || *ukmem_plat_nest() != 1)
+	if (!flags || !free_slots || ukmem_lock_depth() != 1)
 		return false;
 	slot = (unsigned int)__builtin_ctz(free_slots);
 	zone->release[slot] = (struct release_slot){ pfn, (unsigned char)order,
@@ -477,8 +475,8 @@ static void release_isolated_locked(struct zone *zone)
 
 		zone->release_pending = 0;
 		ukmem_unlock(&zone->lock);
-		/* Isolating needs nest 1, so the thread is at nest 0 now: both
-		 * acquisitions below are outermost, which block and cannot fail. */
+		/* Isolating needs depth 1, so the thread holds no ukmem lock
+		 * now: both acquisitions below wait and cannot fail. */
 		ukmem_lock(&release_lock);
 		for (unsigned int m = mine; m; m &= m - 1) {
 			unsigned int slot = (unsigned int)__builtin_ctz(m);

@@ -399,6 +399,7 @@ static int setup_zones(void)
 			zone->name = ukmem_zone_names[z];
 			zone->zone_idx = z;
 			zone->node = nid;
+			ukmem_lock_init(&zone->lock, LOCK_RANK_ZONE);
 			for (int o = 0; o < NR_PAGE_ORDERS; o++)
 				for (int t = 0; t < MIGRATE_TYPES; t++)
 					INIT_LIST_HEAD(&zone->free_area[o].free_list[t]);
@@ -531,6 +532,8 @@ int ukmem_page_init(const struct ukmem_page_options *opt)
 
 	if (ret < 0)
 		page_init_undo();
+	else
+		page_register_lock_walkers();
 	return ret;
 }
 

@@ -28,9 +28,9 @@
  * with trylock (the kernel's pcp_spin_trylock): a CPU slot that is busy,
  * because another thread on the same CPU or an interrupted thread under a
  * signal handler holds it, is bypassed in favour of the zone.
- * Lock order: pcp->lock, then zone->lock.  buddy.c's release_lock is taken
- * with neither zone->lock nor any other ukmem lock held (a pcp->lock may
- * be), and nothing is taken under it.
+ * Lock order: src/lib/lockrank.h (pcp->lock, zone->lock, release_lock).
+ * buddy.c takes release_lock with no other ranked lock held (a pcp->lock
+ * may be), and nothing is taken under it.
  */
 #ifndef UKMEM_PAGE_MMZONE_H
 #define UKMEM_PAGE_MMZONE_H
@@ -39,6 +39,7 @@
 #include <ukmem/mm.h>
 
 #include "lib/list.h"
+#include "lib/lockrank.h"
 #include "platform/platform.h"
 
 /* Per-CPU lists: orders 0..PAGE_ALLOC_COSTLY_ORDER x the three pcp types. */
@@ -124,7 +125,7 @@ struct zone {
 	unsigned long managed_pages;	/* present less boot-time reservations */
 
 	/* Written under lock. */
-	plat_lock_t lock __attribute__((aligned(64)));
+	ukmem_lock_t lock __attribute__((aligned(64)));
 	/* Slots isolated during the current hold of the lock, released by
 	 * the holder's zone_unlock: zero whenever the lock is free. */
 	unsigned int release_pending;
@@ -234,9 +235,9 @@ int ukmem_calculate_min_free_kbytes(void);
  * of violations found (each one logged).  Takes every lock. */
 int ukmem_page_validate(void);
 
-/* fork(): take and release every page allocator lock. */
-void ukmem_page_lock_all(void);
-void ukmem_page_unlock_all(void);
+/* fork(): give the lock table the walkers of the pcp and zone locks
+ * (ukmem_page_init does, once the zones exist). */
+void page_register_lock_walkers(void);
 
 /* Start the page allocator from parsed options (init/). */
 struct ukmem_page_options {

@@ -31,8 +31,8 @@
  * leaks pages it finds in a bad state; it cannot know the real order.)
  *
  * Signal handlers: the fast path takes no lock but the per-CPU trylock, and
- * a thread that holds a zone lock marks itself (ukmem_plat_nest), so a
- * signal handler on that thread only tries the lock: an allocation fails,
+ * the zone lock is ranked (src/lib/lockrank.h), so a signal handler on a
+ * thread that holds it only tries it: an allocation fails,
  * a free is deferred to the next holder (zone->deferred_free).
  */
 #include "page/internal.h"
@@ -183,7 +183,7 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 		if (page)
 			return page;
 		/* Pages parked on per-CPU lists are the first to give back. */
-		if (!drained && *ukmem_plat_nest() == 0) {
+		if (!drained && ukmem_lock_depth() == 0) {
 			drain_pages(-1);
 			drained = true;
 			continue;
@@ -215,7 +215,7 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 				return page;
 			if (ukmem_reclaim_hook)
 				ukmem_reclaim_hook(gfp, order);
-			if (*ukmem_plat_nest() == 0)
+			if (ukmem_lock_depth() == 0)
 				drain_pages(-1);
 			/* Sleep until pages come back to the buddy lists (or
 			 * 10 ms pass: per-CPU lists of other threads do not
@@ -497,41 +497,53 @@ void ukmem_drain_all(void)
 	drain_pages(-1);
 }
 
-/* fork(): every zone's per-CPU lists and lock, in lock order (pcp before
- * zone).  pcp locks are only ever tried, so taking them spins briefly.
- * Empty zones too: the control files lock every configured zone to print
- * it, populated or not.  A block isolated for release belongs to a thread
- * the child will not have: wait, with the zone lock dropped, until the
- * releases in flight are put back (each is a system call or two, and its
- * owner needs only the zone lock). */
-void ukmem_page_lock_all(void)
+/* fork(): the walkers of the per-CPU list locks and the zone locks
+ * (lockrank.h).  pcp locks are only ever tried, so taking them spins
+ * briefly.  Empty zones too: the control files lock every configured zone
+ * to print it, populated or not.  A block isolated for release belongs to
+ * a thread the child will not have: wait, with the zone lock dropped,
+ * until the releases in flight are put back (each is a system call or
+ * two, and its owner needs only release_lock and the zone lock, both
+ * ranked after the pcp locks that fork already holds). */
+static void walk_pcp_locks(bool lock)
 {
 	for (int nid = 0; nid < ukmem_mm.nr_nodes; nid++)
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &NODE_DATA(nid)->node_zones[z];
 
-			for (int cpu = 0; zone->per_cpu_pageset && cpu < ukmem_mm.nr_cpus; cpu++)
-				while (__atomic_exchange_n(&zone->per_cpu_pageset[cpu].lock.word, 1,
-							   __ATOMIC_ACQUIRE))
-					;
-			ukmem_plat_lock(&zone->lock);
-			while (zone->release_used) {
-				ukmem_plat_unlock(&zone->lock);
-				ukmem_plat_relax();
-				ukmem_plat_lock(&zone->lock);
+			for (int cpu = 0; zone->per_cpu_pageset && cpu < ukmem_mm.nr_cpus; cpu++) {
+				int *word = &zone->per_cpu_pageset[cpu].lock.word;
+
+				if (!lock)
+					__atomic_store_n(word, 0, __ATOMIC_RELEASE);
+				else
+					while (__atomic_exchange_n(word, 1, __ATOMIC_ACQUIRE))
+						;
 			}
 		}
 }
 
-void ukmem_page_unlock_all(void)
+static void walk_zone_locks(bool lock)
 {
 	for (int nid = 0; nid < ukmem_mm.nr_nodes; nid++)
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &NODE_DATA(nid)->node_zones[z];
 
-			ukmem_plat_unlock(&zone->lock);
-			for (int cpu = 0; zone->per_cpu_pageset && cpu < ukmem_mm.nr_cpus; cpu++)
-				__atomic_store_n(&zone->per_cpu_pageset[cpu].lock.word, 0,
-						 __ATOMIC_RELEASE);
+			if (!lock) {
+				ukmem_plat_unlock(&zone->lock.raw);
+				continue;
+			}
+			ukmem_plat_lock(&zone->lock.raw);
+			while (zone->release_used) {
+				ukmem_plat_unlock(&zone->lock.raw);
+				ukmem_plat_relax();
+				ukmem_plat_lock(&zone->lock.raw);
+			}
 		}
+}
+
+void page_register_lock_walkers(void)
+{
+	ukmem_lock_set_walker(LOCK_RANK_PCP, walk_pcp_locks);
+	ukmem_lock_set_walker(LOCK_RANK_ZONE, walk_zone_locks);
 }

@@ -28,7 +28,8 @@
  * nobody waits for that lock (it is only tried), and other threads on this
  * CPU use the zone meanwhile.
  *
- * Lock order: pcp lock, then zone->lock (refill and bulk free).
+ * Lock order (src/lib/lockrank.h): pcp lock, then zone->lock (refill and
+ * bulk free).
  */
 #include "page/internal.h"
 

@@ -181,9 +181,11 @@ int ukmem_page_validate(void)
 
 			if (!populated_zone(zone))
 				continue;
-			ukmem_plat_lock(&zone->lock);
+			/* Raw: the walk runs in thread context with no zone
+			 * lock held, also from hooks that hold release_lock. */
+			ukmem_plat_lock(&zone->lock.raw);
 			bad += validate_free_lists_locked(zone);
-			ukmem_plat_unlock(&zone->lock);
+			ukmem_plat_unlock(&zone->lock.raw);
 			for (int cpu = 0; cpu < ukmem_mm.nr_cpus; cpu++)
 				bad += validate_pcp(zone, cpu);
 		}

@@ -202,13 +202,13 @@ void ukmem_setup_per_zone_wmarks(void)
 		if (tmp < managed * (unsigned long)ukmem_mm.watermark_scale_factor / 10000)
 			tmp = managed * (unsigned long)ukmem_mm.watermark_scale_factor / 10000;
 
-		ukmem_plat_lock(&zone->lock);
+		ukmem_lock(&zone->lock);
 		__atomic_store_n(&zone->watermark_boost, 0UL, __ATOMIC_RELAXED);
 		__atomic_store_n(&zone->_watermark[WMARK_MIN], wmin, __ATOMIC_RELAXED);
 		__atomic_store_n(&zone->_watermark[WMARK_LOW], wmin + tmp, __ATOMIC_RELAXED);
 		__atomic_store_n(&zone->_watermark[WMARK_HIGH], wmin + 2 * tmp, __ATOMIC_RELAXED);
 		__atomic_store_n(&zone->_watermark[WMARK_PROMO], wmin + 3 * tmp, __ATOMIC_RELAXED);
-		ukmem_plat_unlock(&zone->lock);
+		ukmem_unlock(&zone->lock);
 	}
 	setup_per_zone_lowmem_reserve();
 	for_each_zone(zone)

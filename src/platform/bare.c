@@ -153,11 +153,9 @@ int ukmem_plat_cpu(void)
 	return 0;
 }
 
-static int nest_depth;
-
-int *ukmem_plat_nest(void)
+uint64_t ukmem_plat_blocked_signals(void)
 {
-	return &nest_depth;
+	return 0;
 }
 
 /* Positive like every thread id (platform.h): 0 means "no thread" to the

@@ -47,6 +47,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -315,11 +316,14 @@ int ukmem_plat_cpu(void)
 	return cpu < n ? cpu : cpu % n;
 }
 
-static __thread int nest_depth __attribute__((tls_model("initial-exec")));
-
-int *ukmem_plat_nest(void)
+uint64_t ukmem_plat_blocked_signals(void)
 {
-	return &nest_depth;
+	sigset_t set;
+	uint64_t first = 0;
+
+	if (pthread_sigmask(SIG_BLOCK, NULL, &set) == 0)
+		memcpy(&first, &set, sizeof(first) < sizeof(set) ? sizeof(first) : sizeof(set));
+	return first;
 }
 
 /* 0 until the thread's first call; reset in a fork child, whose only

@@ -27,8 +27,8 @@
  *   - None of them changes errno as seen by the caller (hosted saves and
  *     restores it around system calls).
  *
- * Lock order: platform locks are leaves of their own; the order among the
- * locks that use them is written down by their owners (see page_alloc.c).
+ * Lock order: platform locks are raw; every ukmem lock is one of them with
+ * a rank, and the ranks are in one table, src/lib/lockrank.h.
  */
 #ifndef UKMEM_PLATFORM_H
 #define UKMEM_PLATFORM_H
@@ -107,12 +107,11 @@ int ukmem_plat_nr_cpus(void);
 int ukmem_plat_cpu(void);
 
 /*
- * Per-thread nesting depth of ukmem entry points, the analog of the
- * kernel's irq/preempt count.  A signal handler that calls into ukmem while
- * its thread is already inside finds the count non-zero and must not block
- * on a lock its own thread may hold.  Never NULL.
+ * The signals the calling thread blocks now (the first 64; hosted:
+ * pthread_sigmask), for the lock-rank check to tell a signal handler from
+ * its thread.  Bare: 0.
  */
-int *ukmem_plat_nest(void);
+uint64_t ukmem_plat_blocked_signals(void);
 
 /*
  * Thread-local storage for the core's per-owner pointers: real TLS when
@@ -167,41 +166,6 @@ void ukmem_plat_unlock(plat_lock_t *lock);
 /* The boot options given from outside the program: hosted returns the
  * UKMEM_OPTIONS environment variable (read without malloc), bare NULL. */
 const char *ukmem_plat_boot_options(void);
-
-/*
- * The locks of every layer go through these two (the per-CPU page list
- * locks, which are only ever tried, and the fork() lock-all excepted).
- * ukmem_lock() marks the thread in the nest count *before* taking the
- * lock; a thread already marked is either a signal handler that
- * interrupted a holder of some ukmem lock or code that holds one lock and
- * takes another.  Either way it only tries, so a handler never waits for
- * its own thread: the caller must cope with false (fail the allocation,
- * defer the free, skip the statistics).  Nested acquisitions in normal
- * code are therefore tries too, and every one of them has such a fallback.
- */
-static inline bool ukmem_lock(plat_lock_t *lock)
-{
-	int *nest = ukmem_plat_nest();
-	int outer = (*nest)++;
-
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (outer == 0) {
-		ukmem_plat_lock(lock);
-		return true;
-	}
-	if (ukmem_plat_trylock(lock))
-		return true;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	(*nest)--;
-	return false;
-}
-
-static inline void ukmem_unlock(plat_lock_t *lock)
-{
-	ukmem_plat_unlock(lock);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	(*ukmem_plat_nest())--;
-}
 
 /* ---- time, logging, backtraces ----------------------------------------- */
 

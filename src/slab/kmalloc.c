@@ -65,7 +65,6 @@ static unsigned int kmalloc_sizes(unsigned int idx)
 	return idx == 1 ? 96 : idx == 2 ? 192 : 1U << idx;
 }
 
-static plat_lock_t slab_init_lock = PLAT_LOCK_INIT;
 static int slab_state;	/* 0 down, 1 up */
 static int slab_init_tid;	/* the thread starting the slab layer, or 0 */
 
@@ -102,18 +101,6 @@ void kmalloc_init(void)
 	}
 }
 
-/* fork(): the start holds slab_init_lock while it takes slab_mutex and the
- * zone locks, so the fork handler takes it before them (slab_lock_all). */
-void slab_init_lock_all(void)
-{
-	ukmem_plat_lock(&slab_init_lock);
-}
-
-void slab_init_unlock_all(void)
-{
-	ukmem_plat_unlock(&slab_init_lock);
-}
-
 bool slab_ensure_init(void)
 {
 	if (__builtin_expect(__atomic_load_n(&slab_state, __ATOMIC_ACQUIRE), 1))
@@ -121,21 +108,22 @@ bool slab_ensure_init(void)
 	if (!ukmem_ensure_init())
 		return false;
 	/* The start creates caches and slabs, taking slab_mutex, list_lock
-	 * and zone locks as any allocation does, so it must not count as
-	 * holding a lock (ukmem_lock would make those tries).  A signal
-	 * handler that interrupts it is recognised by the thread id instead,
-	 * and fails its allocation. */
+	 * and zone locks as any allocation does: all ranked after
+	 * slab_init_lock, so they wait as usual.  A signal handler that
+	 * interrupts the start must not use half-made caches: it is
+	 * recognised by the thread id, and fails its allocation. */
 	if (__atomic_load_n(&slab_init_tid, __ATOMIC_RELAXED) == ukmem_plat_tid())
 		return false;
-	ukmem_plat_lock(&slab_init_lock);
+	ukmem_lock(&slab_init_lock);
 	if (!slab_state) {
 		__atomic_store_n(&slab_init_tid, ukmem_plat_tid(), __ATOMIC_RELAXED);
+		slub_register_lock_walkers();
 		sheaves_init();
 		kmalloc_init();
 		__atomic_store_n(&slab_init_tid, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&slab_state, 1, __ATOMIC_RELEASE);
 	}
-	ukmem_plat_unlock(&slab_init_lock);
+	ukmem_unlock(&slab_init_lock);
 	return true;
 }
 

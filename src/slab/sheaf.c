@@ -35,7 +35,8 @@
  * An owner that exits flushes its sheaves and frees them (thread-exit hook
  * of the platform).  Owners are listed on owners_list for flushers.
  *
- * Lock order: owners_lock, then list_lock or barn->lock (one at a time).
+ * Locks (ranked in src/lib/lockrank.h): owners_lock, then list_lock or
+ * barn->lock, one at a time.
  */
 #include "slab/sheaf.h"
 #include "page/internal.h"
@@ -51,7 +52,6 @@ UKMEM_THREAD_LOCAL struct slub_owner *ukmem_current_owner = &ukmem_dummy_owner;
 #define current_owner ukmem_current_owner
 
 static struct list_head owners_list = { &owners_list, &owners_list };
-static plat_lock_t owners_lock = PLAT_LOCK_INIT;
 static struct kmem_cache *sheaf_cache;	/* struct slab_sheaf, no sheaves */
 
 /* ---- sheaves --------------------------------------------------------------- */
@@ -566,13 +566,4 @@ void sheaves_fork_child(void)
 	INIT_LIST_HEAD(&owners_list);
 	if (self != &ukmem_dummy_owner && self != &ukmem_exited_owner)
 		list_add(&self->list, &owners_list);
-}
-
-/* fork(): owners_lock comes after slab_mutex and before the list locks. */
-void sheaves_lock_owners(bool lock)
-{
-	if (lock)
-		ukmem_plat_lock(&owners_lock);
-	else
-		ukmem_plat_unlock(&owners_lock);
 }

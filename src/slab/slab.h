@@ -27,9 +27,10 @@
  *   - barn: nr_full/nr_empty == lengths of its lists; a full sheaf has size
  *     == capacity, an empty one size 0.
  *
- * Lock order (1 before 2): 1. slab_mutex (cache list), 2. n->list_lock or
- * barn->lock (never both), then the page allocator's locks only after they
- * are dropped (the page allocator is never called with a slab lock held).
+ * Locks: slab_mutex (cache list), owners_lock, n->list_lock, barn->lock,
+ * ranked in that order in src/lib/lockrank.h (only fork holds a list_lock
+ * and a barn lock together).  The page allocator is never called with a
+ * list_lock or barn lock held.
  */
 #ifndef UKMEM_SLAB_SLAB_H
 #define UKMEM_SLAB_SLAB_H
@@ -38,6 +39,7 @@
 
 #include "lib/lib.h"
 #include "lib/list.h"
+#include "lib/lockrank.h"
 #include "page/mmzone.h"
 #include "platform/platform.h"
 
@@ -142,7 +144,7 @@ struct slab_sheaf {
 
 /* Per node: full and empty sheaves waiting for an owner. */
 struct node_barn {
-	plat_lock_t lock;
+	ukmem_lock_t lock;
 	struct list_head sheaves_full;
 	struct list_head sheaves_empty;
 	unsigned int nr_full;
@@ -150,7 +152,7 @@ struct node_barn {
 };
 
 struct kmem_cache_node {
-	plat_lock_t list_lock;
+	ukmem_lock_t list_lock;
 	unsigned long nr_partial;
 	struct list_head partial;
 	unsigned long nr_slabs;		/* written under list_lock */
@@ -210,7 +212,6 @@ struct kmem_cache {
 
 /* The caches, newest last (merging searches newest first). */
 extern struct list_head slab_caches;
-extern plat_lock_t slab_mutex;
 extern int slab_nomerge;
 extern unsigned int slub_min_order, slub_max_order, slub_min_objects;
 
@@ -344,12 +345,8 @@ static inline unsigned long slab_pages_read(int nid, int item)
 	return sum;
 }
 
-/* fork(): take and release every slab lock (slab_init_lock, slab_mutex,
- * owners_lock, each cache's list_locks and barn locks), in lock order. */
-void ukmem_slab_lock_all(void);
-void ukmem_slab_unlock_all(void);
-void slab_init_lock_all(void);
-void slab_init_unlock_all(void);
+/* fork(): give the lock table the walkers of the list and barn locks. */
+void slub_register_lock_walkers(void);
 
 /* The kernel's kmalloc_fix_flags(): strip the zone modifiers a slab cannot
  * honour (GFP_SLAB_BUG_MASK) with its "Unexpected gfp" warning. */
@@ -368,9 +365,7 @@ void sheaves_cache_init(struct kmem_cache *s);
 void sheaves_cache_destroy(struct kmem_cache *s);
 /* Make the cache sheaves come from (at the slab layer's start). */
 void sheaves_init(void);
-/* fork(): owners_lock, taken and released in the slab lock order; the
- * child drops the owners of threads that no longer exist. */
-void sheaves_lock_owners(bool lock);
+/* fork(): the child drops the owners of threads that no longer exist. */
 void sheaves_fork_child(void);
 
 /* ---- kmalloc.c ------------------------------------------------------------ */

@@ -30,14 +30,13 @@
  * (same SLAB_MERGE_SAME flags, compatible alignment, less than a word of
  * difference, no ctor, no debug flags) becomes that cache, as SLUB does.
  *
- * Lock order: slab_mutex, then one list_lock; the page allocator is called
- * with neither held.
+ * Locks (ranked in src/lib/lockrank.h): slab_mutex, then one list_lock;
+ * the page allocator is called with neither held.
  */
 #include "slab/slab.h"
 #include "page/internal.h"
 
 struct list_head slab_caches = { &slab_caches, &slab_caches };
-plat_lock_t slab_mutex = PLAT_LOCK_INIT;
 int slab_nomerge;
 unsigned long ukmem_slab_pages[MAX_NUMNODES][NR_SLAB_PAGES_ITEMS];
 unsigned int slub_min_order;
@@ -317,6 +316,8 @@ static void init_cache_nodes(struct kmem_cache *s)
 	for (int nid = 0; nid < MAX_NUMNODES; nid++) {
 		struct kmem_cache_node *n = &s->node[nid];
 
+		ukmem_lock_init(&n->list_lock, LOCK_RANK_LIST);
+		ukmem_lock_init(&n->barn.lock, LOCK_RANK_BARN);
 		INIT_LIST_HEAD(&n->partial);
 		INIT_LIST_HEAD(&n->barn.sheaves_full);
 		INIT_LIST_HEAD(&n->barn.sheaves_empty);
@@ -984,36 +985,38 @@ int ukmem_slab_validate(void)
 
 /* ---- fork ----------------------------------------------------------------------- */
 
-void ukmem_slab_lock_all(void)
+/* The walkers of the two per-node lock classes (lockrank.h).  fork takes
+ * slab_mutex first, so the list of caches holds still. */
+static void walk_node_locks(bool lock, bool barn)
 {
 	struct list_head *pos;
 
-	slab_init_lock_all();
-	ukmem_plat_lock(&slab_mutex);
-	sheaves_lock_owners(true);
 	list_for_each(pos, &slab_caches) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 
 		for (int nid = 0; nid < MAX_NUMNODES; nid++) {
-			ukmem_plat_lock(&s->node[nid].list_lock);
-			ukmem_plat_lock(&s->node[nid].barn.lock);
+			ukmem_lock_t *l = barn ? &s->node[nid].barn.lock : &s->node[nid].list_lock;
+
+			if (lock)
+				ukmem_plat_lock(&l->raw);
+			else
+				ukmem_plat_unlock(&l->raw);
 		}
 	}
 }
 
-void ukmem_slab_unlock_all(void)
+static void walk_list_locks(bool lock)
 {
-	struct list_head *pos;
+	walk_node_locks(lock, false);
+}
 
-	list_for_each(pos, &slab_caches) {
-		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+static void walk_barn_locks(bool lock)
+{
+	walk_node_locks(lock, true);
+}
 
-		for (int nid = 0; nid < MAX_NUMNODES; nid++) {
-			ukmem_plat_unlock(&s->node[nid].barn.lock);
-			ukmem_plat_unlock(&s->node[nid].list_lock);
-		}
-	}
-	sheaves_lock_owners(false);
-	ukmem_plat_unlock(&slab_mutex);
-	slab_init_unlock_all();
+void slub_register_lock_walkers(void)
+{
+	ukmem_lock_set_walker(LOCK_RANK_LIST, walk_list_locks);
+	ukmem_lock_set_walker(LOCK_RANK_BARN, walk_barn_locks);
 }

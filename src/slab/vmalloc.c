@@ -40,13 +40,13 @@
  *     why vzalloc needs no memset.
  *   - used_pages == sum over BUSY areas of (len - 1).
  *
- * Lock order.  vm.lock is a leaf: nothing else is taken under it, and
+ * Lock order.  vmalloc_lock is a leaf, last in src/lib/lockrank.h:
+ * nothing else is taken under it, and
  * the page allocator is never called with it held (the bare fallback calls
  * alloc_pages_exact and free_pages_exact outside it).  Of the calls to the
  * OS, only the reservation happens under it, once; vfree marks the area
  * FREEING under the lock, releases its pages unlocked, and takes the lock
- * again to merge the area into the free ranges.  As every ukmem
- * lock, it counts in the thread's nest depth, so a signal handler that
+ * again to merge the area into the free ranges.  A signal handler that
  * interrupts a holder only tries it: vmalloc then fails, vfree parks the
  * address in a small array that the next vmalloc or vfree outside a
  * handler frees (the kernel's vfree_atomic defers to a work item).
@@ -125,8 +125,7 @@ struct vm_slot {
 };
 
 static struct {
-	plat_lock_t lock;
-	int mode;			/* enum vm_mode; set once, under lock */
+	int mode;			/* enum vm_mode; set once, under vmalloc_lock */
 	uintptr_t base;			/* published (release) after the rest */
 	size_t size;
 	unsigned int nr_pages;
@@ -146,27 +145,16 @@ static struct ratelimit_state vfree_rs = { .interval_ns = 5ULL * 1000000000ULL, 
 
 /* ---- lock ---------------------------------------------------------------- */
 
-/* Take vm.lock; only try it (false: not taken) when this thread is
- * already inside a ukmem lock, i.e. in a signal handler that interrupted
- * the holder. */
+/* Take vmalloc_lock; false (not taken) only in a signal handler that
+ * interrupted a holder of it or of a lock ranked below it (lockrank.h). */
 static bool vm_lock(void)
 {
-	return ukmem_lock(&vm.lock);
-}
-
-/* Take vm.lock, waiting.  Only for callers that have held it earlier in
- * the same call: the interrupted code of this thread cannot hold it then,
- * so waiting is waiting for another thread. */
-static void vm_lock_wait(void)
-{
-	(*ukmem_plat_nest())++;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	ukmem_plat_lock(&vm.lock);
+	return ukmem_lock(&vmalloc_lock);
 }
 
 static void vm_unlock(void)
 {
-	ukmem_unlock(&vm.lock);
+	ukmem_unlock(&vmalloc_lock);
 }
 
 /* ---- free ranges: bins and boundary tags ----------------------------------- */
@@ -384,7 +372,7 @@ static void vfree_now(const void *addr);
 static void vm_drain_deferred(void)
 {
 	if (__builtin_expect(!__atomic_load_n(&vm.nr_deferred, __ATOMIC_RELAXED), 1) ||
-	    *ukmem_plat_nest() > 0)
+	    ukmem_lock_depth() > 0)
 		return;
 	for (int i = 0; i < VM_NR_DEFERRED; i++) {
 		uintptr_t a = __atomic_exchange_n(&vm.deferred[i], 0, __ATOMIC_ACQUIRE);
@@ -491,7 +479,10 @@ static void vfree_area(const void *addr)
 	if (!ukmem_plat_release((void *)a, (size_t)len << PAGE_SHIFT))
 		__builtin_memset((void *)a, 0, (size_t)len << PAGE_SHIFT);
 
-	vm_lock_wait();
+	/* This call took vmalloc_lock above, so its thread's interrupted code
+	 * (if this is a handler) does not hold it, and nothing ranks above
+	 * it: this waits and cannot fail. */
+	vm_lock();
 	area_free_locked(idx);
 	vm_unlock();
 }
@@ -764,12 +755,3 @@ int ukmem_vmalloc_validate(void)
 	return errors;
 }
 
-void ukmem_vmalloc_lock_all(void)
-{
-	ukmem_plat_lock(&vm.lock);
-}
-
-void ukmem_vmalloc_unlock_all(void)
-{
-	ukmem_plat_unlock(&vm.lock);
-}

@@ -23,9 +23,4 @@ size_t ukmem_vmalloc_total_bytes(void);
  * logged).  Takes the vmalloc lock. */
 int ukmem_vmalloc_validate(void);
 
-/* fork(): take and release vmalloc's lock (after the slab locks, before
- * the page allocator's). */
-void ukmem_vmalloc_lock_all(void);
-void ukmem_vmalloc_unlock_all(void);
-
 #endif /* UKMEM_SLAB_VMALLOC_INTERNAL_H */

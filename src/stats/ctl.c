@@ -42,8 +42,8 @@
  * layer's counter names by item, the global sum of a zone counter, and the
  * node counters by name.
  *
- * Lock order: ctl_lock, then each zone->lock (taken by the stores through
- * ukmem_setup_per_zone_wmarks).
+ * Locks (ranked in src/lib/lockrank.h): ctl_lock, then each zone->lock
+ * (taken by the stores through ukmem_setup_per_zone_wmarks).
  */
 #include "slab/slab.h"
 #include "stats/stats.h"
@@ -102,7 +102,6 @@ static const struct ctl_dir *ctl_dir_lookup(const char *path, const char **name)
 	return NULL;
 }
 
-static plat_lock_t ctl_lock = PLAT_LOCK_INIT;
 
 /* Take ctl_lock, marking the thread as inside ukmem as zone_lock does.  A
  * thread that already was inside (a signal handler that interrupted ukmem)
@@ -110,33 +109,14 @@ static plat_lock_t ctl_lock = PLAT_LOCK_INIT;
  * thread may hold. */
 static bool ctl_lock_acquire(void)
 {
-	int *nest = ukmem_plat_nest();
-
-	if (*nest > 0)
+	if (ukmem_lock_depth() > 0)
 		return false;
-	(*nest)++;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	ukmem_plat_lock(&ctl_lock);
-	return true;
+	return ukmem_lock(&ctl_lock);
 }
 
 static void ctl_lock_release(void)
 {
-	ukmem_plat_unlock(&ctl_lock);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	(*ukmem_plat_nest())--;
-}
-
-/* fork(): a writer holds ctl_lock while it waits for the zone locks the
- * fork handler holds, so the handler takes it first (init.c). */
-void stats_ctl_lock_all(void)
-{
-	ukmem_plat_lock(&ctl_lock);
-}
-
-void stats_ctl_unlock_all(void)
-{
-	ukmem_plat_unlock(&ctl_lock);
+	ukmem_unlock(&ctl_lock);
 }
 
 /* ---- shared by the renderers ------------------------------------------- */

@@ -31,21 +31,14 @@
 
 bool stats_slab_lock(void)
 {
-	int *nest = ukmem_plat_nest();
-
-	if (*nest > 0)
+	if (ukmem_lock_depth() > 0)
 		return false;
-	(*nest)++;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	ukmem_plat_lock(&slab_mutex);
-	return true;
+	return ukmem_lock(&slab_mutex);
 }
 
 void stats_slab_unlock(void)
 {
-	ukmem_plat_unlock(&slab_mutex);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	(*ukmem_plat_nest())--;
+	ukmem_unlock(&slab_mutex);
 }
 
 /* print_slabinfo_header (no CONFIG_DEBUG_SLAB statistics columns). */

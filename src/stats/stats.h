@@ -317,7 +317,5 @@ bool stats_slab_lock(void);
 void stats_slab_unlock(void);
 
 /* fork(): take and release ctl_lock (before the slab and page locks). */
-void stats_ctl_lock_all(void);
-void stats_ctl_unlock_all(void);
 
 #endif /* UKMEM_STATS_STATS_H */

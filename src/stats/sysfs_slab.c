@@ -79,10 +79,10 @@ static void show_slab_objects(struct seq_buf *m, struct kmem_cache *s, enum slab
 		for_each_online_node(nid) {
 			struct kmem_cache_node *n = &s->node[nid];
 
-			ukmem_plat_lock(&n->list_lock);
+			ukmem_lock(&n->list_lock);
 			nodes[nid] = what == COUNT_SLABS ? n->nr_slabs :
 				     what == COUNT_TOTAL ? n->total_objects : n->nr_partial;
-			ukmem_plat_unlock(&n->list_lock);
+			ukmem_unlock(&n->list_lock);
 		}
 	}
 	for_each_online_node(nid)
@@ -326,11 +326,11 @@ int stats_sysfs_slab_store(const char *name, const char *value)
 	if (!slab_ensure_init())
 		return -ENOMEM;
 	/* A signal handler that interrupted ukmem could hold any slab lock. */
-	if (*ukmem_plat_nest() > 0)
+	if (ukmem_lock_depth() > 0)
 		return -EAGAIN;
-	ukmem_plat_lock(&slab_mutex);
+	ukmem_lock(&slab_mutex);
 	s = cache_lookup_locked(name, len);
 	ret = !s ? -ENOENT : !attr->store ? -EACCES : attr->store(s, value);
-	ukmem_plat_unlock(&slab_mutex);
+	ukmem_unlock(&slab_mutex);
 	return ret;
 }

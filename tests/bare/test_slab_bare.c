@@ -156,11 +156,11 @@ static unsigned long settled_free_pages(void)
 
 	/* Shrink outside slab_mutex: shrinking takes the nodes' locks and
 	 * the page allocator's, which come after it. */
-	ukmem_plat_lock(&slab_mutex);
+	ukmem_lock(&slab_mutex);
 	list_for_each(pos, &slab_caches)
 		if (n < (int)(sizeof(caches) / sizeof(caches[0])))
 			caches[n++] = list_entry(pos, struct kmem_cache, list);
-	ukmem_plat_unlock(&slab_mutex);
+	ukmem_unlock(&slab_mutex);
 	for (int i = 0; i < n; i++) {
 		kmem_cache_shrink(caches[i]);
 		if (!strcmp(caches[i]->name, "slab_sheaf"))

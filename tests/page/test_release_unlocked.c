@@ -85,10 +85,10 @@ static void hold_release_open(void)
 	/* The block is isolated: out of NR_FREE_PAGES, in a release slot;
 	 * validate takes the zone lock, which nobody holds for long now. */
 	st.validate_bad += ukmem_page_validate();
-	ukmem_plat_lock(&st.zone->lock);
+	ukmem_plat_lock(&st.zone->lock.raw);
 	if (st.zone->nr_isolated >= MAX_ORDER_NR_PAGES)
 		st.isolated_seen++;
-	ukmem_plat_unlock(&st.zone->lock);
+	ukmem_plat_unlock(&st.zone->lock.raw);
 }
 
 /* Whether the zone lock can be taken, i.e. the caller does not hold it.
@@ -101,8 +101,8 @@ static bool zone_lock_is_free(void)
 	if (__atomic_load_n(&st.calls_locked, __ATOMIC_RELAXED))
 		return false;
 	do {
-		if (ukmem_plat_trylock(&st.zone->lock)) {
-			ukmem_plat_unlock(&st.zone->lock);
+		if (ukmem_plat_trylock(&st.zone->lock.raw)) {
+			ukmem_plat_unlock(&st.zone->lock.raw);
 			return true;
 		}
 		sched_yield();

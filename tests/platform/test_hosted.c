@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -198,7 +199,6 @@ TEST(unlock_wakes_a_sleeping_waiter)
 
 struct identity {
 	int cpus_out_of_range;
-	int *nest;
 	int tid;
 };
 
@@ -215,8 +215,6 @@ static void *record_identity(void *arg)
 		if (i % 1000 == 0)
 			sched_yield();
 	}
-	id->nest = ukmem_plat_nest();
-	*id->nest = 5;
 	id->tid = ukmem_plat_tid();
 	return NULL;
 }
@@ -245,27 +243,48 @@ TEST(cpu_is_in_range_on_every_thread)
 		     ukmem_plat_cpu(), sched_getcpu());
 }
 
-TEST(nest_and_tid_are_per_thread)
+TEST(tid_is_per_thread)
 {
 	struct identity a = { 0 }, b = { 0 };
 	pthread_t ta, tb;
-	int *mine = ukmem_plat_nest();
 
-	ASSERT_NOT_NULL(mine);
-	EXPECT_TRUE(mine == ukmem_plat_nest());
-	*mine = 0;
 	ASSERT_EQ(pthread_create(&ta, NULL, record_identity, &a), 0);
 	ASSERT_EQ(pthread_create(&tb, NULL, record_identity, &b), 0);
 	pthread_join(ta, NULL);
 	pthread_join(tb, NULL);
-	EXPECT_TRUE(a.nest != b.nest);
-	EXPECT_TRUE(a.nest != mine);
-	EXPECT_EQ(*mine, 0);		/* the threads' writes stayed theirs */
-
 	EXPECT_EQ(ukmem_plat_tid(), (int)gettid());
 	EXPECT_EQ(ukmem_plat_tid(), getpid());	/* the main thread */
 	EXPECT_NE(a.tid, b.tid);
 	EXPECT_NE(a.tid, ukmem_plat_tid());
+}
+
+/* The lock-rank check tells a signal handler from its thread by this. */
+static volatile uint64_t mask_in_handler;
+
+static void record_mask(int sig)
+{
+	(void)sig;
+	mask_in_handler = ukmem_plat_blocked_signals();
+}
+
+TEST(blocked_signals_follow_the_mask)
+{
+	sigset_t set, old;
+	uint64_t base = ukmem_plat_blocked_signals();
+	uint64_t usr2 = 1ULL << (SIGUSR2 - 1);
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &set, &old), 0);
+	EXPECT_TRUE(ukmem_plat_blocked_signals() == (base | usr2));
+	ASSERT_EQ(pthread_sigmask(SIG_SETMASK, &old, NULL), 0);
+	EXPECT_TRUE(ukmem_plat_blocked_signals() == base);
+
+	/* In a handler its own signal is blocked on top of the thread's mask. */
+	signal(SIGUSR2, record_mask);
+	raise(SIGUSR2);
+	signal(SIGUSR2, SIG_DFL);
+	EXPECT_TRUE(mask_in_handler == (base | usr2));
 }
 
 TEST(tid_is_fresh_in_a_fork_child)
@@ -486,6 +505,6 @@ RUN_TESTS_SETUP(setup,
 	T(release_reads_zero_and_gives_memory_back), T(ram_and_regions),
 	T(lock_excludes_threads), T(trylock_fails_while_held),
 	T(unlock_wakes_a_sleeping_waiter), T(cpu_is_in_range_on_every_thread),
-	T(nest_and_tid_are_per_thread), T(tid_is_fresh_in_a_fork_child),
+	T(tid_is_per_thread), T(blocked_signals_follow_the_mask), T(tid_is_fresh_in_a_fork_child),
 	T(comm_names_the_program), T(boot_options_come_from_the_environment),
 	T(now_is_monotonic), T(backtrace_and_symbolize), T(errno_is_preserved))

@@ -291,7 +291,7 @@ static inline struct kmem_cache *find_cache(const char *name)
 	struct kmem_cache *found = NULL;
 	struct list_head *pos;
 
-	ukmem_plat_lock(&slab_mutex);
+	ukmem_lock(&slab_mutex);
 	for (pos = slab_caches.prev; pos != &slab_caches; pos = pos->prev) {
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 
@@ -300,7 +300,7 @@ static inline struct kmem_cache *find_cache(const char *name)
 			break;
 		}
 	}
-	ukmem_plat_unlock(&slab_mutex);
+	ukmem_unlock(&slab_mutex);
 	return found;
 }
 

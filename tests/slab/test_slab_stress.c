@@ -217,12 +217,12 @@ static unsigned long objects_in_barns(struct kmem_cache *s)
 		struct node_barn *barn = &s->node[nid].barn;
 		struct list_head *pos;
 
-		ukmem_plat_lock(&barn->lock);
+		ukmem_lock(&barn->lock);
 		list_for_each(pos, &barn->sheaves_full)
 			n += list_entry(pos, struct slab_sheaf, barn_list)->size;
 		list_for_each(pos, &barn->sheaves_empty)
 			n += list_entry(pos, struct slab_sheaf, barn_list)->size;
-		ukmem_plat_unlock(&barn->lock);
+		ukmem_unlock(&barn->lock);
 	}
 	return n;
 }
