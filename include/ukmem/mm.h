@@ -176,17 +176,25 @@ static inline void *page_address(const struct page *page)
 
 /*
  * virt_to_page: the struct page of an address in ukmem's memory.  Region 0
- * (the hosted arena) is checked inline; anything else takes the slow path,
- * which reports an address ukmem does not own and returns NULL.
+ * (the hosted arena) is checked inline (ukmem_arena_page: NULL outside
+ * it); anything else takes the slow path, which reports an address ukmem
+ * does not own and returns NULL.
  */
-static inline struct page *virt_to_page(const void *addr)
+static inline struct page *ukmem_arena_page(const void *addr)
 {
 	const struct ukmem_mem_region *r = &ukmem_mem_regions[0];
 	uintptr_t a = (uintptr_t)addr;
 
 	if (a - r->start < r->size)
 		return ukmem_mem_map + ((a - r->virt_delta) >> PAGE_SHIFT);
-	return ukmem_virt_to_page_slow(addr);
+	return NULL;
+}
+
+static inline struct page *virt_to_page(const void *addr)
+{
+	struct page *page = ukmem_arena_page(addr);
+
+	return page ? page : ukmem_virt_to_page_slow(addr);
 }
 
 static inline bool virt_addr_valid(const void *addr)

@@ -101,6 +101,13 @@ void ukmem_add_taint(unsigned int flag);
 unsigned long ukmem_get_taint(void);
 const char *ukmem_print_tainted(char buf[TAINT_BUF_SIZE]);
 
+/* A counter with one writer at a time (its lock's holder) and lock-free
+ * readers (the stats). */
+static inline void counter_add(unsigned long *counter, unsigned long n)
+{
+	__atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
+}
+
 /* A report that is a WARN() in the kernel: printk, then TAINT_WARN. */
 void ukmem_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

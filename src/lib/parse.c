@@ -9,10 +9,9 @@
  * the kernel's memparse: a suffix with no number before it is not
  * consumed, so *end == s says "nothing parsed".
  */
+#include "lib/errno.h"
 #include "lib/lib.h"
 
-#define UKMEM_EINVAL	22
-#define UKMEM_ERANGE	34
 
 #define ULLONG_MAX_VALUE	(~0ULL)
 #define INT_MAX_VALUE		0x7fffffff
@@ -126,20 +125,20 @@ int ukmem_kstrtoull(const char *s, unsigned int base, unsigned long long *res)
 	size_t n;
 
 	if (base == 1 || base > 16)
-		return -UKMEM_EINVAL;
+		return -EINVAL;
 	if (s[0] == '+')
 		s++;
 	s = fixup_radix(s, &base);
 	n = parse_digits(s, base, &v, &over);
 	if (n == 0)
-		return -UKMEM_EINVAL;
+		return -EINVAL;
 	if (over)
-		return -UKMEM_ERANGE;
+		return -ERANGE;
 	s += n;
 	if (*s == '\n')
 		s++;
 	if (*s)
-		return -UKMEM_EINVAL;
+		return -EINVAL;
 	*res = v;
 	return 0;
 }
@@ -155,7 +154,7 @@ int ukmem_kstrtoint(const char *s, unsigned int base, int *res)
 	if (err)
 		return err;
 	if (negative ? mag > (unsigned long long)INT_MAX_VALUE + 1 : mag > INT_MAX_VALUE)
-		return -UKMEM_ERANGE;
+		return -ERANGE;
 	*res = negative ? (mag == (unsigned long long)INT_MAX_VALUE + 1 ? INT_MIN_VALUE : -(int)mag)
 			: (int)mag;
 	return 0;

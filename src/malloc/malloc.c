@@ -94,18 +94,6 @@ void front_report_bad(const char *fn, const void *p, const char *what)
 
 /* ---- free ------------------------------------------------------------------------ */
 
-/* The size of the large kmalloc block that starts at p (in ukmem's
- * memory), or 0 if p is not one: then kfree decides and reports. */
-static size_t large_block_size(const void *p)
-{
-	struct page *head = compound_head(virt_to_page(p));
-
-	if (PageSlab(head) || !PageHead(head) || page_ref_count(head) != 1 ||
-	    p != page_address(head))
-		return 0;
-	return PAGE_SIZE << compound_order(head);
-}
-
 __attribute__((noinline))
 static void free_slow(void *p)
 {
@@ -117,7 +105,7 @@ static void free_slow(void *p)
 		/* A large kmalloc block, kept a while if it is big enough;
 		 * anything else goes to kfree, which frees a slab object of
 		 * another region and reports the rest. */
-		size = large_block_size(p);
+		size = kmalloc_block_size(virt_to_page(p), p);
 		if (size >= (PAGE_SIZE << DECAY_MIN_ORDER) && decay_put(p, size, false))
 			return;
 		ukmem_kfree(p);
@@ -136,21 +124,11 @@ static void free_slow(void *p)
 
 static inline __attribute__((always_inline)) void front_free(void *p)
 {
-	const struct ukmem_mem_region *r = &ukmem_mem_regions[0];
-	uintptr_t a = (uintptr_t)p;
+	/* NULL and everything outside the arena have no arena page. */
+	struct page *page = ukmem_arena_page(p);
 
-	/* NULL and everything outside the arena fail this one test. */
-	if (likely(a - r->start < r->size)) {
-		struct page *page = ukmem_mem_map + ((a - r->virt_delta) >> PAGE_SHIFT);
-		struct page *head = compound_head(page);
-
-		if (likely(PageSlab(head))) {
-			struct slab *slab = (struct slab *)(void *)head;
-
-			slab_free(slab->slab_cache, slab, page, p);
-			return;
-		}
-	}
+	if (likely(page != NULL) && likely(slab_free_object(page, p)))
+		return;
 	free_slow(p);
 }
 
@@ -263,45 +241,21 @@ static void *front_memalign(size_t align, size_t size)
 
 /* ---- finding a block ------------------------------------------------------------ */
 
-/* The usable size of a kmalloc object (the kernel's slab_ksize). */
-static size_t slab_usable(const struct kmem_cache *s)
-{
-	if (s->flags & (SLAB_RED_ZONE | SLAB_POISON))
-		return s->object_size;
-	if (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_STORE_USER))
-		return s->inuse;
-	return s->size;
-}
-
 /*
  * The usable size of the block that starts at p (not NULL), or 0 after a
  * report if p is not the start of a live block.  Never dereferences p.
  */
 static size_t block_usable(const void *p, const char *fn)
 {
-	const struct ukmem_mem_region *r = &ukmem_mem_regions[0];
-
 	/* The arena inline (as in front_free), then any other region. */
-	if ((uintptr_t)p - r->start < r->size || ukmem_virt_addr_valid(p)) {
+	if (ukmem_arena_page(p) || ukmem_virt_addr_valid(p)) {
 		struct page *page = virt_to_page(p);
-		struct page *head = compound_head(page);
+		size_t size = kmalloc_block_size(page, p);
 
-		if (PageSlab(head)) {
-			const struct slab *slab = (const struct slab *)(const void *)head;
-			const struct kmem_cache *s = slab->slab_cache;
-			uintptr_t off = ((uintptr_t)(page - head) << PAGE_SHIFT) +
-					((uintptr_t)p & (PAGE_SIZE - 1));
-
-			if (off < (uintptr_t)slab->objects * s->size &&
-			    off == (uintptr_t)off_to_index(s, off) * s->size)
-				return slab_usable(s);
-			front_report_bad(fn, p, "not the start of a slab object");
-			return 0;
-		}
-		if (PageHead(head) && page_ref_count(head) > 0 && p == page_address(head))
-			return PAGE_SIZE << compound_order(head);
-		front_report_bad(fn, p, "not a kmalloc object");
-		return 0;
+		if (!size)
+			front_report_bad(fn, p, PageSlab(compound_head(page)) ?
+					 "not the start of a slab object" : "not a kmalloc object");
+		return size;
 	}
 	if (boot_owns(p))
 		return boot_usable(p);

@@ -1,14 +1,15 @@
 /*
  * internal.h - what the files of the page allocator share with each other
  * (the kernel's mm/internal.h for this layer).  Not for other layers: they
- * use include/ukmem/gfp.h, include/ukmem/mm.h and mmzone.h.
+ * use include/ukmem/gfp.h, include/ukmem/mm.h and the door, page/page.h
+ * (scripts/check-layers.sh checks).
  */
 #ifndef UKMEM_PAGE_INTERNAL_H
 #define UKMEM_PAGE_INTERNAL_H
 
 #include "lib/lib.h"
 #include "lib/list.h"
-#include "page/mmzone.h"
+#include "page/page.h"
 
 /* The kernel's internal allocation flags (mm/internal.h, Linux 6.6). */
 #define ALLOC_WMARK_MIN		WMARK_MIN
@@ -23,12 +24,6 @@
 #define ALLOC_NOFRAGMENT	0x100
 #define ALLOC_KSWAPD		0x800
 #define ALLOC_RESERVES	(ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_OOM)
-
-/* Bookkeeping bits of page->ukmem_info (include/ukmem/mm.h). */
-static inline unsigned int page_alloc_order(const struct page *page)
-{
-	return (unsigned int)(page->ukmem_info & UKMEM_INFO_ORDER_MASK);
-}
 
 static inline bool page_zeroed(const struct page *page)
 {
@@ -70,14 +65,6 @@ static inline void area_nr_free_add_locked(struct zone *zone, unsigned int order
 			 zone->free_area[order].nr_free + (unsigned long)delta, __ATOMIC_RELAXED);
 }
 
-/* Locks that respect signal-handler reentry: a thread that is already
- * inside ukmem (nest > 1 at this point) only tries the lock.  Returns false
- * if the lock was not taken.  zone_unlock first gives the blocks that this
- * hold of the lock isolated back to the OS, with the lock dropped, and puts
- * them back under it (buddy.c). */
-bool zone_lock(struct zone *zone);
-void zone_unlock(struct zone *zone);
-
 /* When the blocks isolated in this hold fill every release slot, release
  * them now: drops zone->lock and takes it again.  For loops that free many
  * pages in one hold and keep no zone state across the call. */
@@ -85,7 +72,6 @@ void zone_release_if_full_locked(struct zone *zone);
 
 /* ---- buddy.c: free areas, split, merge, fallback, release -------------- */
 
-int get_pageblock_migratetype(const struct zone *zone, unsigned long pfn);
 void set_pageblock_migratetype(struct zone *zone, unsigned long pfn, int mt);
 
 /* Take a block of the given order and migratetype (falling back to other
@@ -108,10 +94,6 @@ void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pf
 void add_free_block_locked(struct zone *zone, struct page *page, unsigned int order,
 			   int mt, bool zeroed);
 
-/* Number of free blocks of an order and type (for pagetypeinfo and
- * validate).  zone->lock held. */
-unsigned long count_free_blocks_locked(const struct zone *zone, unsigned int order, int mt);
-
 /* ---- memmap.c: regions, memmap, zones ---------------------------------- */
 
 /* Initialise the struct pages of [pfn, pfn + nr) for their zone. */
@@ -119,9 +101,6 @@ void init_struct_pages(struct zone *zone, unsigned long pfn, unsigned long nr);
 
 /* Boot-time reservations (memmap and friends): present, never free. */
 bool ukmem_pfn_reserved(unsigned long pfn);
-
-/* The zone that holds a pfn, or NULL. */
-struct zone *pfn_zone(unsigned long pfn);
 
 /* Pristine (never touched) MAX_PAGE_ORDER blocks of a zone. */
 bool pristine_test(const struct zone *zone, unsigned long pfn);
@@ -154,13 +133,6 @@ void pcp_update_zone(struct zone *zone);
 
 /* ---- page_alloc.c ---------------------------------------------------- */
 
-/* A counter with one writer at a time (its lock's holder) and lock-free
- * readers (the stats). */
-static inline void counter_add(unsigned long *counter, unsigned long n)
-{
-	__atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
-}
-
 /* Events counted under zone->lock. */
 static inline void zone_event_add_locked(struct zone *zone, enum zone_event_item item,
 					 unsigned long n)
@@ -186,9 +158,6 @@ bool zone_watermark_ok(struct zone *zone, unsigned int order, unsigned long mark
 
 void bad_page(const struct page *page, const char *reason);
 void dump_page(const struct page *page, const char *reason);
-void warn_alloc(gfp_t gfp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The flags as the kernel's %pGg prints them, into buf. */
-const char *format_gfp(gfp_t gfp, char *buf, size_t size);
 void show_free_areas(void);
 
 #endif /* UKMEM_PAGE_INTERNAL_H */

@@ -1,7 +1,8 @@
 /*
  * mmzone.h - the page allocator's data: nodes, zones, free areas, per-CPU
- * page lists, watermarks and counters.  Internal to ukmem: src/page owns
- * these structures; src/stats reads them to render the /proc files.
+ * page lists, watermarks and counters.  src/page owns these structures;
+ * the layers above reach them through the door, page/page.h, and only
+ * src/stats reads them (to render the /proc files).
  *
  * Invariants (checked by ukmem_page_validate()):
  *   - A free block of order o starts at a pfn that is a multiple of 2^o, lies
@@ -234,25 +235,5 @@ int ukmem_calculate_min_free_kbytes(void);
 /* Walk every structure and check the invariants above; returns the number
  * of violations found (each one logged).  Takes every lock. */
 int ukmem_page_validate(void);
-
-/* fork(): give the lock table the walkers of the pcp and zone locks
- * (ukmem_page_init does, once the zones exist). */
-void page_register_lock_walkers(void);
-
-/* Start the page allocator from parsed options (init/). */
-struct ukmem_page_options {
-	unsigned long long mem;		/* bytes, 0 = RAM */
-	unsigned long long zone_size[MAX_NR_ZONES];	/* bytes; NORMAL unused */
-	bool zone_size_set[MAX_NR_ZONES];
-	int numa_nodes;			/* numa=fake=N, 0 = 1 */
-	int min_free_kbytes;		/* -1 = compute */
-	bool release_to_os;
-};
-
-int ukmem_page_init(const struct ukmem_page_options *opt);
-
-/* Start ukmem with UKMEM_OPTIONS if nothing has started it yet.  Returns
- * false if it could not start.  Cheap once started. */
-bool ukmem_ensure_init(void);
 
 #endif /* UKMEM_PAGE_MMZONE_H */

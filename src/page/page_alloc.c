@@ -81,11 +81,6 @@ struct alloc_context {
 	bool thisnode;
 };
 
-static int numa_node_id(void)
-{
-	return ukmem_mm.nr_nodes > 1 ? ukmem_plat_cpu() % ukmem_mm.nr_nodes : 0;
-}
-
 static bool zone_watermark_fast(struct zone *zone, unsigned int order, unsigned long mark,
 				int highest_zoneidx, unsigned int alloc_flags)
 {
@@ -284,7 +279,7 @@ struct page *ukmem_alloc_pages(gfp_t gfp, unsigned int order, int nid)
 		return NULL;
 	}
 	if (nid == NUMA_NO_NODE)
-		nid = numa_node_id();
+		nid = numa_mem_id();
 	if (nid < 0 || nid >= ukmem_mm.nr_nodes) {
 		ukmem_printk("WARNING: alloc_pages_node: node %d does not exist (%d nodes)\n",
 			     nid, ukmem_mm.nr_nodes);

@@ -33,11 +33,8 @@
  * The slab layer starts on first use (slab_ensure_init): the page
  * allocator, then the cache of sheaves, then the kmalloc caches.
  */
-#include "slab/sheaf.h"
-#include "page/internal.h"
-
-#define EINVAL 22
-#define ENOMEM 12
+#include "lib/errno.h"
+#include "slab/slab_api.h"
 
 struct kmem_cache *ukmem_kmalloc_caches[NR_KMALLOC_TYPES][KMALLOC_SHIFT_HIGH + 1];
 
@@ -101,6 +98,30 @@ void kmalloc_init(void)
 	}
 }
 
+static void apply_options_locked(const struct ukmem_options *opt)
+{
+	if (opt->slub_min_order >= 0)
+		slub_min_order = (unsigned int)opt->slub_min_order;
+	if (opt->slub_max_order >= 0)
+		slub_max_order = (unsigned int)opt->slub_max_order;
+	if (slub_min_order > slub_max_order)
+		slub_max_order = slub_min_order;
+	if (opt->slub_min_objects >= 0)
+		slub_min_objects = (unsigned int)opt->slub_min_objects;
+	if (opt->slab_nomerge >= 0)
+		slab_nomerge = opt->slab_nomerge;
+}
+
+/* Under slab_init_lock: a start on first use on another thread applies
+ * the same options at the same time. */
+void slab_apply_options(const struct ukmem_options *opt)
+{
+	ukmem_lock(&slab_init_lock);
+	if (!slab_state)
+		apply_options_locked(opt);
+	ukmem_unlock(&slab_init_lock);
+}
+
 bool slab_ensure_init(void)
 {
 	if (__builtin_expect(__atomic_load_n(&slab_state, __ATOMIC_ACQUIRE), 1))
@@ -117,6 +138,7 @@ bool slab_ensure_init(void)
 	ukmem_lock(&slab_init_lock);
 	if (!slab_state) {
 		__atomic_store_n(&slab_init_tid, ukmem_plat_tid(), __ATOMIC_RELAXED);
+		apply_options_locked(ukmem_started_options());
 		slub_register_lock_walkers();
 		sheaves_init();
 		kmalloc_init();
@@ -224,31 +246,14 @@ static void kfree_not_slab(const void *p, struct page *page)
 
 void ukmem_kfree(const void *p)
 {
-	struct page *page, *head;
+	struct page *page;
 
 	if (__builtin_expect(ZERO_OR_NULL_PTR(p), 0))
 		return;
 	page = virt_to_page(p);
-	if (__builtin_expect(page != NULL, 1)) {
-		head = compound_head(page);
-		if (__builtin_expect(PageSlab(head), 1)) {
-			struct slab *slab = (struct slab *)(void *)head;
-
-			slab_free(slab->slab_cache, slab, page, (void *)p);
-			return;
-		}
-	}
+	if (__builtin_expect(page != NULL, 1) && slab_free_object(page, (void *)p))
+		return;
 	kfree_not_slab(p, page);
-}
-
-/* The usable size of a kmalloc'ed object (the kernel's slab_ksize). */
-static size_t slab_ksize(const struct kmem_cache *s)
-{
-	if (s->flags & (SLAB_RED_ZONE | SLAB_POISON))
-		return s->object_size;
-	if (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_STORE_USER))
-		return s->inuse;
-	return s->size;
 }
 
 size_t ukmem_ksize(const void *p)

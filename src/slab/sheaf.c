@@ -38,8 +38,7 @@
  * Locks (ranked in src/lib/lockrank.h): owners_lock, then list_lock or
  * barn->lock, one at a time.
  */
-#include "slab/sheaf.h"
-#include "page/internal.h"
+#include "slab/slab_api.h"
 
 #define MAX_FULL_SHEAVES 10
 #define MAX_EMPTY_SHEAVES 10
@@ -91,11 +90,6 @@ static void sheaf_discard(struct kmem_cache *s, struct slab_sheaf *sheaf)
 {
 	sheaf_flush(s, sheaf);
 	sheaf_free(sheaf);
-}
-
-static int numa_mem_id(void)
-{
-	return ukmem_mm.nr_nodes > 1 ? ukmem_plat_cpu() % ukmem_mm.nr_nodes : 0;
 }
 
 static struct slab_sheaf *barn_take(struct kmem_cache *s, bool full)

@@ -128,14 +128,8 @@ static inline __attribute__((always_inline)) void slab_free(struct kmem_cache *s
 	uintptr_t off = ((uintptr_t)(page - slab_page(slab)) << PAGE_SHIFT) +
 			((uintptr_t)obj & (PAGE_SIZE - 1));
 
-	if (s->size_mask) {
-		/* Power-of-two objects fill their slab exactly. */
-		if (__builtin_expect(off & s->size_mask, 0))
-			goto bad;
-	} else if (__builtin_expect(off >= (uintptr_t)slab_objects(slab) * s->size ||
-				    off != (uintptr_t)off_to_index(s, off) * s->size, 0)) {
+	if (__builtin_expect(!slab_off_is_object(s, slab, off), 0))
 		goto bad;
-	}
 	/* Already free?  In a sheaf the word is the mark; on the slab's
 	 * freelist it decodes to NULL or to an object of this slab. */
 	{

@@ -40,10 +40,11 @@
 #include "lib/lib.h"
 #include "lib/list.h"
 #include "lib/lockrank.h"
-#include "page/mmzone.h"
+#include "page/page.h"
 #include "platform/platform.h"
 
 #define MAX_OBJS_PER_PAGE	32767
+_Static_assert(MAX_OBJS_PER_PAGE == UKMEM_OPT_MAX_OBJECTS, "slub_min_objects= bound");
 #define MIN_PARTIAL		5
 #define MAX_PARTIAL		10
 #define SLAB_NAME_MAX		64
@@ -233,6 +234,18 @@ static inline unsigned int obj_to_index(const struct kmem_cache *s, const struct
 	return off_to_index(s, (uintptr_t)p - (uintptr_t)slab_address(slab));
 }
 
+/* Is off, a byte offset inside the pages of slab, the start of one of its
+ * objects?  Power-of-two objects fill their slab exactly, so a mask test
+ * is enough for them. */
+static inline bool slab_off_is_object(const struct kmem_cache *s, const struct slab *slab,
+				      uintptr_t off)
+{
+	if (s->size_mask)
+		return !(off & s->size_mask);
+	return off < (uintptr_t)slab_objects(slab) * s->size &&
+	       off == (uintptr_t)off_to_index(s, off) * s->size;
+}
+
 /*
  * A free object carries a marker in its free-pointer word: the next free
  * object (on a slab freelist) or SHEAF_MARK (in a sheaf), encoded with the
@@ -365,13 +378,11 @@ void sheaves_cache_init(struct kmem_cache *s);
 void sheaves_cache_destroy(struct kmem_cache *s);
 /* Make the cache sheaves come from (at the slab layer's start). */
 void sheaves_init(void);
-/* fork(): the child drops the owners of threads that no longer exist. */
-void sheaves_fork_child(void);
+/* fork(): the child drops the owners of threads that no longer exist
+ * (declared in the door, slab_api.h). */
 
 /* ---- kmalloc.c ------------------------------------------------------------ */
 
 void kmalloc_init(void);
-/* Start the slab layer (and the page allocator) if not yet started. */
-bool slab_ensure_init(void);
 
 #endif /* UKMEM_SLAB_SLAB_H */

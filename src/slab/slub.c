@@ -34,7 +34,6 @@
  * the page allocator is called with neither held.
  */
 #include "slab/slab.h"
-#include "page/internal.h"
 
 struct list_head slab_caches = { &slab_caches, &slab_caches };
 int slab_nomerge;
@@ -414,11 +413,6 @@ struct kmem_cache *slub_create_cache(const char *name, unsigned int size, unsign
 
 /* ---- slabs ---------------------------------------------------------------- */
 
-static int numa_mem_id(void)
-{
-	return ukmem_mm.nr_nodes > 1 ? ukmem_plat_cpu() % ukmem_mm.nr_nodes : 0;
-}
-
 /* GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK: what new_slab() passes on. */
 #define GFP_SLAB_PASS (__GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_NOWARN | \
 		       __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | __GFP_NORETRY | __GFP_MEMALLOC | \
@@ -655,8 +649,7 @@ static bool check_object_pointer(struct kmem_cache *s, struct slab *slab, const 
 	}
 	base = (uintptr_t)slab_address(slab);
 	off = (uintptr_t)obj - base;
-	if ((uintptr_t)obj < base || off >= (uintptr_t)slab_objects(slab) * s->size ||
-	    off != (uintptr_t)obj_to_index(s, slab, obj) * s->size) {
+	if ((uintptr_t)obj < base || !slab_off_is_object(s, slab, off)) {
 		slab_bug(s, "Invalid object pointer 0x%p", obj);
 		print_slab_info(slab);
 		ukmem_printk("FIX %s: Object at 0x%p not freed\n", s->name, obj);

@@ -85,7 +85,9 @@
 #include <ukmem/slab.h>
 #include <ukmem/vmalloc.h>
 
-#include "page/internal.h"
+#include "lib/lib.h"
+#include "page/page.h"
+#include "platform/platform.h"
 #include "slab/vmalloc_internal.h"
 
 #if UINTPTR_MAX > 0xffffffffUL

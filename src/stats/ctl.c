@@ -45,7 +45,7 @@
  * Locks (ranked in src/lib/lockrank.h): ctl_lock, then each zone->lock
  * (taken by the stores through ukmem_setup_per_zone_wmarks).
  */
-#include "slab/slab.h"
+#include "slab/slab_api.h"
 #include "stats/stats.h"
 
 struct ctl_file {

@@ -30,8 +30,7 @@
  *
  * Locks: none; counters are read racily, as the kernel's are.
  */
-#include "slab/slab.h"
-#include "slab/vmalloc_internal.h"
+#include "slab/slab_api.h"
 #include "stats/stats.h"
 
 /* vm_overcommit_ratio's default (mm/util.c). */

@@ -27,7 +27,7 @@
  * thread.
  */
 #include "stats/stats.h"
-#include "slab/slab.h"
+#include "slab/slab_api.h"
 
 bool stats_slab_lock(void)
 {

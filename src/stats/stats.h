@@ -33,17 +33,8 @@
 #define UKMEM_STATS_STATS_H
 
 #include "lib/lib.h"
-#include "page/internal.h"
-#include "page/mmzone.h"
-
-/* Errno values (freestanding: no <errno.h>). */
-#define ENOENT	2
-#define EAGAIN	11
-#define ENOMEM	12
-#define EACCES	13
-#define EINVAL	22
-#define ENOSPC	28
-#define ERANGE	34
+#include "lib/errno.h"
+#include "page/page.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

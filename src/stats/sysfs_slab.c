@@ -52,7 +52,7 @@
  * does, which needs this thread to take the list locks outright.
  */
 #include "stats/stats.h"
-#include "slab/slab.h"
+#include "slab/slab_api.h"
 
 /* What show_slab_objects counts (the kernel's SO_* flags). */
 enum slab_count {
