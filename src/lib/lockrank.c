@@ -48,7 +48,16 @@ struct lock_thread {
 	int depth;			/* locks held or being taken */
 	uint32_t held_mask;		/* bit r: some lock of rank r */
 	unsigned char held[NR_LOCK_RANKS];	/* how many of each rank */
-	uint64_t base_sigmask;		/* lockdep: at the outermost lock */
+	/* lockdep: the signal mask at the outermost lock, valid from just
+	 * after it is recorded until depth falls below base_depth, the depth
+	 * it was recorded at.  A handler that cuts in before the record makes
+	 * and drops its own (by depth: the held mask may not be back to 0 when
+	 * the handler returns, since its thread may have counted a lock it
+	 * has not marked yet); one that cuts in between the mark and the
+	 * record finds none and cannot tell, so says nothing. */
+	bool base_valid;
+	int base_depth;
+	uint64_t base_sigmask;
 };
 
 static UKMEM_THREAD_LOCAL struct lock_thread lock_thread;
@@ -88,23 +97,28 @@ static void lockdep_report(int held, int rank)
 }
 
 /* Before taking a lock of rank with held already held (wait: in order). */
-static void lockdep_acquire(struct lock_thread *t, int rank, uint32_t held, bool wait)
+static void lockdep_acquire(const struct lock_thread *t, int rank, uint32_t held, bool wait)
 {
 	if (rank == LOCK_RANK_NONE) {
 		lockdep_report(LOCK_RANK_NONE, LOCK_RANK_NONE);
 		return;
 	}
-	if (!held) {
-		t->base_sigmask = ukmem_plat_blocked_signals();
-		return;
-	}
-	if (wait)
+	if (!held || wait)
 		return;
 	/* Out of order: fine in a signal handler (it runs with its signal
 	 * blocked on top of its thread's mask), a bug anywhere else. */
-	if (ukmem_plat_blocked_signals() != t->base_sigmask)
+	if (!t->base_valid || ukmem_plat_blocked_signals() != t->base_sigmask)
 		return;
 	lockdep_report(top_rank(held), rank);
+}
+
+/* After the outermost lock is marked held. */
+static void lockdep_record_base(struct lock_thread *t)
+{
+	t->base_sigmask = ukmem_plat_blocked_signals();
+	t->base_depth = t->depth;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->base_valid = true;
 }
 
 bool ukmem_lockdep_enabled(void)
@@ -124,6 +138,8 @@ static void held_put(struct lock_thread *t, int rank)
 	if (--t->held[rank] == 0)
 		t->held_mask &= ~(1u << rank);
 	t->depth--;
+	if (cfg_lockdep && t->depth < t->base_depth)
+		t->base_valid = false;
 }
 
 bool ukmem_lock(ukmem_lock_t *lock)
@@ -139,6 +155,8 @@ bool ukmem_lock(ukmem_lock_t *lock)
 	t->held[rank]++;
 	t->held_mask = held | (1u << rank);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (cfg_lockdep && !held)
+		lockdep_record_base(t);
 	if (wait) {
 		ukmem_plat_lock(&lock->raw);
 		return true;
