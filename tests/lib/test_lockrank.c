@@ -24,13 +24,13 @@ static ukmem_lock_t outer = UKMEM_LOCK_INIT(CTL);	/* rank below inner */
 static ukmem_lock_t inner = UKMEM_LOCK_INIT(ZONE);
 
 /* Another thread holds inner for a while, then lets go. */
-static volatile int holder_has_it;
+static int holder_has_it;	/* atomic */
 
 static void *hold_inner(void *arg)
 {
 	(void)arg;
 	ukmem_lock(&inner);
-	holder_has_it = 1;
+	__atomic_store_n(&holder_has_it, 1, __ATOMIC_RELEASE);
 	usleep(50 * 1000);
 	ukmem_unlock(&inner);
 	return NULL;
@@ -40,9 +40,9 @@ TEST(nested_lock_taken_upward_waits)
 {
 	pthread_t t;
 
-	holder_has_it = 0;
+	__atomic_store_n(&holder_has_it, 0, __ATOMIC_RELAXED);
 	ASSERT_EQ(pthread_create(&t, NULL, hold_inner, NULL), 0);
-	while (!holder_has_it)
+	while (!__atomic_load_n(&holder_has_it, __ATOMIC_ACQUIRE))
 		sched_yield();
 	EXPECT_TRUE(ukmem_lock(&outer));
 	EXPECT_EQ(ukmem_lock_depth(), 1);
