@@ -10,5 +10,8 @@
 #include <ukmem/gfp.h>
 #include <ukmem/slab.h>
 #include <ukmem/vmalloc.h>
+#include <ukmem/sched_mm.h>
+#include <ukmem/shrinker.h>
+#include <ukmem/oom.h>
 
 #endif /* UKMEM_H */

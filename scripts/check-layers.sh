@@ -29,13 +29,14 @@ set -euo pipefail
 
 # ---- the tables -------------------------------------------------------------
 # The layers, lowest first.  A layer may use only the layers before it.
-LAYERS=(platform lib page slab stats init malloc)
+LAYERS=(platform lib page reclaim slab stats init malloc)
 # Each folder's doors: the headers (paths under src/, globs allowed) that
 # other folders may include.  No entry, or "", means no door.
 declare -A DOORS=(
 	[platform]="platform/platform.h"
 	[lib]="lib/*"			# the shared toolbox: every header
 	[page]="page/page.h"
+	[reclaim]="reclaim/reclaim.h"
 	[slab]="slab/slab_api.h"
 	[stats]=""
 	[init]=""

@@ -12,6 +12,7 @@
 #define ENOMEM	12
 #define EACCES	13
 #define EBUSY	16
+#define EEXIST	17
 #define EINVAL	22
 #define ENOSPC	28
 #define ERANGE	34

@@ -64,6 +64,7 @@
 	ONE(OWNERS, owners_lock, "slab/sheaf.c: the list of sheaf owners (threads)") \
 	MANY(LIST, "kmem_cache_node->list_lock", "a node's partial slabs and counters") \
 	MANY(BARN, "node_barn->lock", "a node's full and empty sheaves") \
+	ONE(RECLAIM, reclaim_lock, "reclaim: the shrinker list and the OOM notifier chain") \
 	MANY(PCP, "per_cpu_pages->lock", "one CPU's page lists of a zone (only tried)") \
 	MANY(ZONE, "zone->lock", "a zone's free areas, release slots, NR_FREE_PAGES") \
 	ONE(RELEASE, release_lock, "page/buddy.c: one thread at a time gives memory back") \

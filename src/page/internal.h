@@ -133,6 +133,14 @@ void pcp_update_zone(struct zone *zone);
 
 /* ---- page_alloc.c ---------------------------------------------------- */
 
+/* Events counted without the lock (allocstall): atomic, the only kind of
+ * writer of their item. */
+static inline void zone_event_add_atomic(struct zone *zone, enum zone_event_item item,
+					 unsigned long n)
+{
+	__atomic_fetch_add(&zone->events[item], n, __ATOMIC_RELAXED);
+}
+
 /* Events counted under zone->lock. */
 static inline void zone_event_add_locked(struct zone *zone, enum zone_event_item item,
 					 unsigned long n)
@@ -158,6 +166,5 @@ bool zone_watermark_ok(struct zone *zone, unsigned int order, unsigned long mark
 
 void bad_page(const struct page *page, const char *reason);
 void dump_page(const struct page *page, const char *reason);
-void show_free_areas(void);
 
 #endif /* UKMEM_PAGE_INTERNAL_H */

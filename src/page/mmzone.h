@@ -71,7 +71,8 @@ enum zone_stat_item {
 #define UKMEM_ZONE_EVENT_ITEMS(X) \
 	X(PGALLOC, "pgalloc") \
 	X(PGFREE, "pgfree") \
-	X(PGRELEASE, "ukmem_pgrelease")
+	X(PGRELEASE, "ukmem_pgrelease") \
+	X(ALLOCSTALL, "allocstall")
 
 enum zone_event_item {
 #define X(e, name) EV_##e,

@@ -13,6 +13,8 @@
 #ifndef UKMEM_PAGE_PAGE_H
 #define UKMEM_PAGE_PAGE_H
 
+#include <ukmem/sched_mm.h>
+
 #include "lib/options.h"
 #include "page/mmzone.h"
 
@@ -36,6 +38,26 @@ int ukmem_page_init(const struct ukmem_page_options *opt);
 /* fork(): give the lock table the walkers of the pcp and zone locks
  * (ukmem_page_init does, once the zones exist). */
 void page_register_lock_walkers(void);
+
+/* ---- reclaim: the one way up from here ------------------------------------ */
+
+/*
+ * What the page allocator's slow path calls when an allocation that may
+ * sleep finds memory short, registered from above by src/reclaim.
+ * direct_reclaim frees memory for it and returns the progress made
+ * (pages or objects given back; 0: none); out_of_memory is the OOM step
+ * after reclaim gave up, true if memory was freed and the allocation
+ * should try again.  Both run with no lock of this layer held.
+ */
+struct page_reclaim_ops {
+	unsigned long (*direct_reclaim)(gfp_t gfp, unsigned int order, int nid);
+	bool (*out_of_memory)(gfp_t gfp, unsigned int order);
+};
+
+void page_set_reclaim_ops(const struct page_reclaim_ops *ops);
+
+/* Free pages of every zone (NR_FREE_PAGES summed; racy). */
+unsigned long page_free_pages(void);
 
 /* ---- nodes ------------------------------------------------------------------ */
 
@@ -71,6 +93,11 @@ int get_pageblock_migratetype(const struct zone *zone, unsigned long pfn);
 unsigned long count_free_blocks_locked(const struct zone *zone, unsigned int order, int mt);
 
 /* ---- report.c --------------------------------------------------------------- */
+
+/* The kernel's dump_stack(): "CPU: .. PID: .. Comm: .." and the call
+ * trace; show_mem()'s zone state (show_free_areas). */
+void dump_stack(void);
+void show_free_areas(void);
 
 /* The kernel's "page allocation failure" warning (also vmalloc's). */
 void warn_alloc(gfp_t gfp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

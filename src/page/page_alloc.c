@@ -66,11 +66,27 @@ int ukmem_gfp_zone(gfp_t gfp)
 	return gfp_zone_table[gfp & GFP_ZONEMASK];
 }
 
-/* ---- reclaim hook -------------------------------------------------------- */
+/* ---- reclaim ------------------------------------------------------------- */
 
-/* Installed by the reclaim layer: frees what it can for an allocation of
- * this order and returns the number of pages it made free. */
-unsigned long (*ukmem_reclaim_hook)(gfp_t gfp, unsigned int order);
+/* Registered from above by src/reclaim (page.h); NULL until something that
+ * can give memory back exists. */
+static const struct page_reclaim_ops *reclaim_ops;
+
+void page_set_reclaim_ops(const struct page_reclaim_ops *ops)
+{
+	__atomic_store_n(&reclaim_ops, ops, __ATOMIC_RELEASE);
+}
+
+unsigned long page_free_pages(void)
+{
+	unsigned long sum = 0;
+	int nid;
+
+	for_each_online_node(nid)
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			sum += zone_page_state(&NODE_DATA(nid)->node_zones[z], NR_FREE_PAGES);
+	return sum;
+}
 
 /* ---- the zonelist ---------------------------------------------------------- */
 
@@ -164,16 +180,47 @@ static unsigned int gfp_to_alloc_flags(gfp_t gfp)
 
 #define MAX_RECLAIM_RETRIES 16
 
+/* The OOM step is for allocations the kernel does not let fail quietly
+ * (__alloc_pages_may_oom's exclusions). */
+static bool oom_allowed(gfp_t gfp, unsigned int order, const struct alloc_context *ac)
+{
+	return order <= PAGE_ALLOC_COSTLY_ORDER && !(gfp & (__GFP_NORETRY | __GFP_RETRY_MAYFAIL)) &&
+	       !ac->thisnode && ac->highest_zoneidx >= ZONE_NORMAL;
+}
+
+/*
+ * The kernel's __alloc_pages_slowpath, less compaction and kswapd: after
+ * the per-CPU lists are drained, an allocation that may sleep runs direct
+ * reclaim and tries again.  __GFP_NORETRY, and costly orders without
+ * __GFP_RETRY_MAYFAIL, stop after one pass.  Reclaim that makes progress
+ * (pages came back) is repeated; once it makes none, nothing reclaimable
+ * is left (user space has no LRU to age, so the kernel's
+ * should_reclaim_retry has nothing to wait for), and the OOM step runs
+ * for those oom_allowed() lets through: if its notifiers freed memory the
+ * allocation tries again (at most MAX_RECLAIM_RETRIES times), otherwise
+ * it fails, or waits on under __GFP_NOFAIL.  A thread that is reclaiming
+ * (PF_MEMALLOC) never reclaims again: its allocations may use every
+ * reserve instead (unless __GFP_NOMEMALLOC).
+ */
 static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 					 const struct alloc_context *ac)
 {
-	unsigned int alloc_flags = gfp_to_alloc_flags(gfp);
-	bool can_direct_reclaim = gfp & __GFP_DIRECT_RECLAIM;
-	int no_progress_loops = 0;
+	const struct page_reclaim_ops *ops = __atomic_load_n(&reclaim_ops, __ATOMIC_ACQUIRE);
+	unsigned int pflags = ukmem_current_flags();
+	unsigned int alloc_flags;
+	bool can_direct_reclaim;
+	int oom_loops = 0;
 	bool drained = false;
 	struct page *page;
 
+	gfp = ukmem_gfp_context(gfp, pflags);
+	alloc_flags = gfp_to_alloc_flags(gfp);
+	can_direct_reclaim = gfp & __GFP_DIRECT_RECLAIM;
+	if ((pflags & PF_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC))
+		alloc_flags |= ALLOC_NO_WATERMARKS;
 	for (;;) {
+		unsigned long progress;
+
 		page = get_page_from_freelist(gfp, order, alloc_flags, ac);
 		if (page)
 			return page;
@@ -183,24 +230,28 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 			drained = true;
 			continue;
 		}
-		if (!can_direct_reclaim || !ukmem_reclaim_hook)
+		if (!can_direct_reclaim || !ops || (pflags & PF_MEMALLOC))
 			break;
-		if (ukmem_reclaim_hook(gfp, order))
-			no_progress_loops = 0;
-		else
-			no_progress_loops++;
+		zone_event_add_atomic(&NODE_DATA(ac->preferred_nid)->node_zones[ac->highest_zoneidx],
+				      EV_ALLOCSTALL, 1);
+		progress = ops->direct_reclaim(gfp, order, ac->preferred_nid);
+		page = get_page_from_freelist(gfp, order, alloc_flags, ac);
+		if (page)
+			return page;
 		if (gfp & __GFP_NORETRY)
 			break;
 		if (order > PAGE_ALLOC_COSTLY_ORDER && !(gfp & __GFP_RETRY_MAYFAIL))
 			break;
-		if (no_progress_loops > MAX_RECLAIM_RETRIES && !(gfp & __GFP_NOFAIL))
+		if (progress)
+			continue;
+		if (!oom_allowed(gfp, order, ac) || oom_loops++ >= MAX_RECLAIM_RETRIES ||
+		    !ops->out_of_memory(gfp, order))
 			break;
 	}
 	if ((gfp & __GFP_NOFAIL) && can_direct_reclaim) {
 		/* Never fail: use part of the reserve, as the kernel's last
-		 * resort does, and otherwise wait for memory to be freed
-		 * (the kernel loops through reclaim; until the reclaim layer
-		 * exists, other threads' frees are what this waits for). */
+		 * resort does, reclaim again, and otherwise wait for memory
+		 * that other threads free. */
 		for (;;) {
 			int seq = __atomic_load_n(&ukmem_mm.free_seq, __ATOMIC_ACQUIRE);
 
@@ -208,8 +259,8 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 						      alloc_flags | ALLOC_MIN_RESERVE, ac);
 			if (page)
 				return page;
-			if (ukmem_reclaim_hook)
-				ukmem_reclaim_hook(gfp, order);
+			if (ops && !(pflags & PF_MEMALLOC))
+				ops->direct_reclaim(gfp, order, ac->preferred_nid);
 			if (ukmem_lock_depth() == 0)
 				drain_pages(-1);
 			/* Sleep until pages come back to the buddy lists (or

@@ -113,7 +113,7 @@ static void format_page_flags(struct seq_buf *s, unsigned long flags)
 			 (flags >> ZONES_PGSHIFT) & ((1UL << ZONES_WIDTH) - 1));
 }
 
-static void dump_stack(void)
+void dump_stack(void)
 {
 	void *frames[16];
 	int n = ukmem_plat_backtrace(frames, 16, 2);

@@ -122,6 +122,13 @@ void slab_apply_options(const struct ukmem_options *opt)
 	ukmem_unlock(&slab_init_lock);
 }
 
+/* Direct reclaim's share of the slab layer (a local function: its address
+ * is taken without a GOT entry in the freestanding core). */
+static unsigned long slab_reclaim(gfp_t gfp, int priority)
+{
+	return slab_reclaim_all(gfp, priority);
+}
+
 bool slab_ensure_init(void)
 {
 	if (__builtin_expect(__atomic_load_n(&slab_state, __ATOMIC_ACQUIRE), 1))
@@ -140,6 +147,7 @@ bool slab_ensure_init(void)
 		__atomic_store_n(&slab_init_tid, ukmem_plat_tid(), __ATOMIC_RELAXED);
 		apply_options_locked(ukmem_started_options());
 		slub_register_lock_walkers();
+		reclaim_set_slab_reclaim(slab_reclaim);
 		sheaves_init();
 		kmalloc_init();
 		__atomic_store_n(&slab_init_tid, 0, __ATOMIC_RELAXED);

@@ -137,9 +137,10 @@ static bool barn_put(struct kmem_cache *s, struct slab_sheaf *sheaf, bool full)
 
 static void owner_exit_hook(void *arg);
 
-/* The calling thread's owner, made on first use; NULL if none can be made
- * (then the caller goes to the slabs directly). */
-static struct slub_owner *owner_get(void)
+/* The calling thread's owner, made on first use with what the caller's
+ * gfp allows (a GFP_ATOMIC caller must not reclaim for it); NULL if none
+ * can be made (then the caller goes to the slabs directly). */
+static struct slub_owner *owner_get(gfp_t gfp)
 {
 	struct slub_owner *o = current_owner;
 	struct page *page;
@@ -148,7 +149,8 @@ static struct slub_owner *owner_get(void)
 		return NULL;	/* after thread exit: straight to the slabs */
 	if (o != &ukmem_dummy_owner)
 		return o;
-	page = ukmem_alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, OWNER_ALLOC_ORDER,
+	gfp &= __GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_MEMALLOC | __GFP_NOMEMALLOC;
+	page = ukmem_alloc_pages(gfp | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY, OWNER_ALLOC_ORDER,
 				 NUMA_NO_NODE);
 	if (!page)
 		return NULL;
@@ -252,7 +254,7 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node)
 	if (node != NUMA_NO_NODE || !s->sheaf_capacity ||
 	    (o != &ukmem_dummy_owner && __atomic_load_n(&o->busy, __ATOMIC_RELAXED)))
 		return alloc_direct(s, gfp, node);
-	o = owner_get();
+	o = owner_get(gfp);
 	if (!o || !owner_enter(o))
 		return alloc_direct(s, gfp, node);
 	pcs = &o->pcs[s->id];
@@ -359,7 +361,7 @@ void slab_free_slow(struct kmem_cache *s, void *obj)
 	if (!s->sheaf_capacity ||
 	    (o != &ukmem_dummy_owner && __atomic_load_n(&o->busy, __ATOMIC_RELAXED)))
 		goto direct;
-	o = owner_get();
+	o = owner_get(GFP_NOWAIT);	/* a free never reclaims */
 	if (!o || !owner_enter(o))
 		goto direct;
 	pcs = &o->pcs[s->id];
@@ -507,6 +509,12 @@ static void flush_owners(struct kmem_cache *s, bool detach)
 		__atomic_store_n(&o->stop, 0, __ATOMIC_RELEASE);
 	}
 	ukmem_unlock(&owners_lock);
+}
+
+void sheaves_flush_barn(struct kmem_cache *s)
+{
+	if (sheaf_cache)
+		flush_barns(s, false);
 }
 
 void sheaves_flush_all(struct kmem_cache *s)

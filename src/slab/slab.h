@@ -41,6 +41,7 @@
 #include "lib/list.h"
 #include "lib/lockrank.h"
 #include "page/page.h"
+#include "reclaim/reclaim.h"
 #include "platform/platform.h"
 
 #define MAX_OBJS_PER_PAGE	32767
@@ -374,6 +375,8 @@ bool slub_object_on_freelist(struct kmem_cache *s, struct slab *slab, const void
 /* Flush every owner's sheaves of s (all caches if s is NULL) and empty the
  * barns, so that every free object is back in its slab. */
 void sheaves_flush_all(struct kmem_cache *s);
+/* Only the barns of s: their full sheaves back to the slabs. */
+void sheaves_flush_barn(struct kmem_cache *s);
 void sheaves_cache_init(struct kmem_cache *s);
 void sheaves_cache_destroy(struct kmem_cache *s);
 /* Make the cache sheaves come from (at the slab layer's start). */

@@ -76,6 +76,10 @@ static inline size_t kmalloc_block_size(const struct page *page, const void *p)
 	return 0;
 }
 
+/* Give back what the slab layer holds free: sheaves, barns, empty slabs
+ * of every cache (direct reclaim, drop_caches).  The pages given back. */
+unsigned long slab_reclaim_all(gfp_t gfp, int priority);
+
 /* fork(): the child drops the sheaf owners of threads that no longer
  * exist (sheaf.c). */
 void sheaves_fork_child(void);

@@ -33,7 +33,7 @@
  * Locks (ranked in src/lib/lockrank.h): slab_mutex, then one list_lock;
  * the page allocator is called with neither held.
  */
-#include "slab/slab.h"
+#include "slab/slab_api.h"
 
 struct list_head slab_caches = { &slab_caches, &slab_caches };
 int slab_nomerge;
@@ -823,6 +823,34 @@ int ukmem_kmem_cache_shrink(struct kmem_cache *s)
 		if (__atomic_load_n(&s->node[nid].nr_slabs, __ATOMIC_RELAXED))
 			left = 1;
 	return left;
+}
+
+/*
+ * The slab layer's part of reclaim (registered with src/reclaim at the
+ * start, and run by drop_caches): every owner's sheaves back to the slabs,
+ * then each cache's barns and empty slabs, as kmem_cache_shrink does for
+ * one cache.  A caller that holds slab_mutex or a lock ranked after it (a
+ * cache being made allocates under slab_mutex) would only try it, and
+ * gets 0 instead.  Returns the pages given back.
+ */
+unsigned long slab_reclaim_all(gfp_t gfp, int priority)
+{
+	unsigned long pages = 0;
+	struct list_head *pos;
+
+	if (!__atomic_load_n(&slab_caches.next, __ATOMIC_ACQUIRE) ||
+	    !ukmem_lock_would_wait(&slab_mutex))
+		return 0;
+	ukmem_lock(&slab_mutex);
+	sheaves_flush_all(NULL);
+	list_for_each(pos, &slab_caches) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+
+		sheaves_flush_barn(s);
+		pages += slub_shrink_nodes(s, false, false) << oo_order(s->oo);
+	}
+	ukmem_unlock(&slab_mutex);
+	return pages;
 }
 
 /* List the objects still allocated in a slab (the kernel's

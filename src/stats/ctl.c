@@ -66,6 +66,7 @@ static const struct ctl_file ctl_files[] = {
 	  stats_watermark_scale_factor_store },
 	{ "/proc/sys/vm/lowmem_reserve_ratio", stats_lowmem_reserve_ratio_show,
 	  stats_lowmem_reserve_ratio_store },
+	{ "/proc/sys/vm/drop_caches", stats_drop_caches_show, stats_drop_caches_store },
 	{ "/proc/slabinfo", stats_slabinfo_show, NULL },
 	{ "/proc/sys/kernel/tainted", stats_tainted_show, NULL },
 };

@@ -124,7 +124,7 @@
 	U("pswpin") \
 	U("pswpout") \
 	TZ(PGALLOC) \
-	UZ("allocstall") \
+	TZ(ALLOCSTALL) \
 	UZ("pgskip") \
 	T(PGFREE) \
 	U("pgactivate") \
@@ -283,6 +283,8 @@ int stats_tainted_show(struct seq_buf *s);	/* /proc/sys/kernel/tainted */
  * under ctl.c's lock. */
 int stats_min_free_kbytes_show(struct seq_buf *s);
 int stats_min_free_kbytes_store(const char *value);
+int stats_drop_caches_show(struct seq_buf *s);
+int stats_drop_caches_store(const char *value);
 int stats_watermark_scale_factor_show(struct seq_buf *s);
 int stats_watermark_scale_factor_store(const char *value);
 int stats_lowmem_reserve_ratio_show(struct seq_buf *s);

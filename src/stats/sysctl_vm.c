@@ -28,6 +28,7 @@
  * kernel's setup_per_zone_wmarks lock does; ukmem_setup_per_zone_wmarks
  * takes each zone's lock.  Shows read the values without a lock.
  */
+#include "slab/slab_api.h"
 #include "stats/stats.h"
 
 #define WATERMARK_SCALE_FACTOR_MAX 3000
@@ -148,5 +149,38 @@ int stats_lowmem_reserve_ratio_store(const char *value)
 		__atomic_store_n(&ukmem_mm.lowmem_reserve_ratio[zones[i]], ratio[i] < 1 ? 0 : ratio[i],
 				 __ATOMIC_RELAXED);
 	ukmem_setup_per_zone_wmarks();
+	return 0;
+}
+
+/* ---- drop_caches ---------------------------------------------------------------- */
+
+/*
+ * drop_caches_sysctl_handler: an int in 1..4 (write-only, mode 0200).
+ * Bit 2 frees what the shrinkers can give back (drop_slab) and what the
+ * slab layer holds free; bit 1 would drop the page cache, which user space
+ * does not have; bit 4 silences the message for good, as the kernel's
+ * static stfu does.
+ */
+static int drop_caches_quiet;	/* under ctl.c's lock */
+
+int stats_drop_caches_show(struct seq_buf *s)
+{
+	(void)s;
+	return -EACCES;
+}
+
+int stats_drop_caches_store(const char *value)
+{
+	int v;
+
+	if (parse_one_int(value, 1, 4, &v))
+		return -EINVAL;
+	if (v & 2) {
+		reclaim_drop_slab();
+		slab_reclaim_all(GFP_KERNEL, 0);
+	}
+	drop_caches_quiet |= v & 4;
+	if (!drop_caches_quiet)
+		ukmem_printk("%s (%d): drop_caches: %d\n", ukmem_plat_comm(), ukmem_plat_tid(), v);
 	return 0;
 }

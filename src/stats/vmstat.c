@@ -29,6 +29,7 @@
  *
  * Locks: none; counters are read racily, as the kernel's are.
  */
+#include "reclaim/reclaim.h"
 #include "stats/stats.h"
 
 static const struct stats_item zone_stat_rows[] = {
@@ -78,7 +79,9 @@ static void print_event(struct seq_buf *s, const struct stats_item *row)
 {
 	if (!row->per_zone) {
 		if (row->item < 0)
-			ukmem_seq_printf(s, "%s %lu\n", row->name, 0UL);
+			ukmem_seq_printf(s, "%s %lu\n", row->name,
+					 !ukmem_strcmp(row->name, "slabs_scanned") ?
+					 reclaim_slabs_scanned() : 0UL);
 		else
 			ukmem_seq_printf(s, "%s %lu\n", stats_zone_event_names[row->item],
 					 all_zone_events((enum zone_event_item)row->item));

@@ -1,0 +1,28 @@
+/*
+ * internal.h - what the files of the reclaim layer share.  Not for other
+ * layers: they use the door, reclaim/reclaim.h.
+ */
+#ifndef UKMEM_RECLAIM_INTERNAL_H
+#define UKMEM_RECLAIM_INTERNAL_H
+
+#include "lib/errno.h"
+#include "lib/lib.h"
+#include "reclaim/reclaim.h"
+
+#define DEF_PRIORITY		12	/* reclaim starts gently: 1/4096 of each cache */
+#define SWAP_CLUSTER_MAX	32UL	/* pages one direct reclaim aims for */
+
+/* One pass over the shrinkers at priority (DEF_PRIORITY gentle .. 0 all)
+ * for node nid; returns the objects freed (shrinker.c). */
+unsigned long shrink_slab(gfp_t gfp, int nid, int priority);
+
+/* The OOM step (oom.c): true if a notifier freed memory. */
+bool reclaim_out_of_memory(gfp_t gfp, unsigned int order);
+
+/* Wait until *active, a count of running calls, is 0 (the unregister
+ * paths); the caller made sure no new call starts. */
+void reclaim_wait_idle(int *active);
+/* Drop one running call; wakes reclaim_wait_idle at 0. */
+void reclaim_put_active(int *active);
+
+#endif /* UKMEM_RECLAIM_INTERNAL_H */
