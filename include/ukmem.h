@@ -13,5 +13,6 @@
 #include <ukmem/sched_mm.h>
 #include <ukmem/shrinker.h>
 #include <ukmem/oom.h>
+#include <ukmem/preempt.h>
 
 #endif /* UKMEM_H */

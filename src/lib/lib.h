@@ -108,6 +108,10 @@ static inline void counter_add(unsigned long *counter, unsigned long n)
 	__atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
 }
 
+/* The kernel's dump_stack(): "CPU: .. PID: .. Comm: .. <taint>" and the
+ * call trace (printk.c). */
+void dump_stack(void);
+
 /* A report that is a WARN() in the kernel: printk, then TAINT_WARN. */
 void ukmem_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

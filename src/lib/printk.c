@@ -155,3 +155,26 @@ void ukmem_seq_puts(struct seq_buf *s, const char *str)
 		ukmem_strlcpy(tail, str, room);
 	s->len += n;
 }
+
+/* The kernel's dump_stack(): who is running, then the call trace. */
+void dump_stack(void)
+{
+	void *frames[16];
+	int n = ukmem_plat_backtrace(frames, 16, 2);
+	char taint[TAINT_BUF_SIZE];
+
+	ukmem_printk("CPU: %d PID: %d Comm: %s %s\n", ukmem_plat_cpu(), ukmem_plat_tid(),
+		     ukmem_plat_comm(), ukmem_print_tainted(taint));
+	if (n <= 0)
+		return;
+	ukmem_printk("Call Trace:\n");
+	for (int i = 0; i < n; i++) {
+		char sym[128];
+		const char *name = ukmem_plat_symbolize(frames[i], sym, sizeof(sym));
+
+		if (name)
+			ukmem_printk(" %s\n", name);
+		else
+			ukmem_printk(" %p\n", frames[i]);
+	}
+}

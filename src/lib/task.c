@@ -1,15 +1,32 @@
 /*
- * task.c - the part of the kernel's current->flags that allocation reads:
- * PF_MEMALLOC, PF_MEMALLOC_NOFS, PF_MEMALLOC_NOIO (ukmem/sched_mm.h), one
- * word per thread.  Only the thread changes its word, and its signal
- * handlers give back what they set before they return, so plain loads and
- * stores do.
+ * task.c - the part of the kernel's `current` that allocation reads, one
+ * set per thread: the memalloc flags (PF_MEMALLOC, PF_MEMALLOC_NOFS,
+ * PF_MEMALLOC_NOIO, ukmem/sched_mm.h) and the atomic-context counts
+ * (preempt_count, interrupts disabled: ukmem/preempt.h), with the kernel's
+ * reports for a sleeping call in atomic context and for unbalanced enables.
+ *
+ * Only the thread changes its own values, and its signal handlers give
+ * back what they set before they return, so plain loads and stores do.
+ * ukmem_task_atomic mirrors "preempt_count() != 0 || irqs_disabled()" so
+ * that the allocation paths test one word.
  */
-#include <ukmem/sched_mm.h>
+#include "lib/lib.h"
+#include "lib/task.h"
 
-#include "platform/platform.h"
+#define X86_EFLAGS_IF	0x200UL
+#define SITES_REMEMBERED 64
 
 static UKMEM_THREAD_LOCAL unsigned int current_flags;
+static UKMEM_THREAD_LOCAL unsigned int preempt_count_value;
+static UKMEM_THREAD_LOCAL bool irqs_off;
+UKMEM_THREAD_LOCAL unsigned int ukmem_task_atomic;
+
+static void update_atomic(void)
+{
+	ukmem_task_atomic = preempt_count_value | (irqs_off ? 1u << 31 : 0);
+}
+
+/* ---- memalloc flags ------------------------------------------------------------ */
 
 unsigned int ukmem_current_flags(void)
 {
@@ -22,4 +39,127 @@ unsigned int ukmem_current_flags_set(unsigned int mask, unsigned int value)
 
 	current_flags = (old & ~mask) | (value & mask);
 	return old & mask;
+}
+
+/* ---- preempt_count ------------------------------------------------------------- */
+
+static void count_add(unsigned int offset)
+{
+	preempt_count_value += offset;
+	update_atomic();
+}
+
+/* The kernel's preempt_count_sub with CONFIG_DEBUG_PREEMPT: an enable
+ * without its disable warns and changes nothing. */
+static void count_sub(unsigned int offset, unsigned int mask, const char *fn)
+{
+	if ((preempt_count_value & mask) < offset) {
+		ukmem_warn("WARNING: CPU: %d PID: %d at kernel/sched/core.c %s\n"
+			   "DEBUG_LOCKS_WARN_ON(val > preempt_count())\n",
+			   ukmem_plat_cpu(), ukmem_plat_tid(), fn);
+		dump_stack();
+		return;
+	}
+	preempt_count_value -= offset;
+	update_atomic();
+}
+
+void ukmem_preempt_disable(void)
+{
+	count_add(PREEMPT_OFFSET);
+}
+
+void ukmem_preempt_enable(void)
+{
+	count_sub(PREEMPT_OFFSET, PREEMPT_MASK, "preempt_count_sub");
+}
+
+unsigned int ukmem_preempt_count(void)
+{
+	return preempt_count_value;
+}
+
+void ukmem_irq_enter(void)
+{
+	count_add(HARDIRQ_OFFSET);
+}
+
+void ukmem_irq_exit(void)
+{
+	count_sub(HARDIRQ_OFFSET, HARDIRQ_MASK, "irq_exit");
+}
+
+/* ---- interrupts ------------------------------------------------------------------ */
+
+unsigned long ukmem_local_irq_save(void)
+{
+	unsigned long flags = irqs_off ? 0 : X86_EFLAGS_IF;
+
+	irqs_off = true;
+	update_atomic();
+	return flags;
+}
+
+void ukmem_local_irq_restore(unsigned long flags)
+{
+	irqs_off = !(flags & X86_EFLAGS_IF);
+	update_atomic();
+}
+
+bool ukmem_irqs_disabled(void)
+{
+	return irqs_off;
+}
+
+/* ---- might_sleep ------------------------------------------------------------------- */
+
+/* The call sites already reported (the kernel limits to one report a
+ * second; a site once is kinder to a test log).  Past the table, every
+ * report is printed. */
+static struct {
+	const char *file;
+	int line;
+} sites[SITES_REMEMBERED];
+static int nr_sites;	/* atomic */
+
+static bool site_reported_before(const char *file, int line)
+{
+	int n = __atomic_load_n(&nr_sites, __ATOMIC_ACQUIRE);
+
+	for (int i = 0; i < n && i < SITES_REMEMBERED; i++)
+		if (__atomic_load_n(&sites[i].file, __ATOMIC_RELAXED) == file &&
+		    sites[i].line == line)
+			return true;
+	n = __atomic_fetch_add(&nr_sites, 1, __ATOMIC_ACQ_REL);
+	if (n < SITES_REMEMBERED) {
+		sites[n].line = line;
+		__atomic_store_n(&sites[n].file, file, __ATOMIC_RELEASE);
+	}
+	return false;
+}
+
+/* The kernel's __might_resched report. */
+static void sleep_in_atomic(const char *file, int line)
+{
+	if (site_reported_before(file, line))
+		return;
+	ukmem_printk("BUG: sleeping function called from invalid context at %s:%d\n", file, line);
+	ukmem_printk("in_atomic(): %d, irqs_disabled(): %d, non_block: 0, pid: %d, name: %s\n",
+		     preempt_count_value != 0, irqs_off, ukmem_plat_tid(), ukmem_plat_comm());
+	ukmem_printk("preempt_count: %x, expected: 0\n", preempt_count_value);
+	ukmem_printk("RCU nest depth: 0, expected: 0\n");
+	dump_stack();
+	ukmem_add_taint(TAINT_WARN);
+}
+
+void ukmem_might_sleep(const char *file, int line)
+{
+	if (__builtin_expect(ukmem_task_atomic != 0, 0))
+		sleep_in_atomic(file ? file : "(unknown)", line);
+}
+
+gfp_t task_atomic_alloc(gfp_t gfp, const char *file, int line)
+{
+	sleep_in_atomic(file, line);
+	return (gfp & ~(__GFP_DIRECT_RECLAIM | __GFP_NOFAIL)) | __GFP_HIGH;
 }

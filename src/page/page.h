@@ -94,9 +94,7 @@ unsigned long count_free_blocks_locked(const struct zone *zone, unsigned int ord
 
 /* ---- report.c --------------------------------------------------------------- */
 
-/* The kernel's dump_stack(): "CPU: .. PID: .. Comm: .." and the call
- * trace; show_mem()'s zone state (show_free_areas). */
-void dump_stack(void);
+/* show_mem()'s zone state, as warn_alloc and the OOM report print it. */
 void show_free_areas(void);
 
 /* The kernel's "page allocation failure" warning (also vmalloc's). */

@@ -35,6 +35,7 @@
  * thread that holds it only tries it: an allocation fails,
  * a free is deferred to the next holder (zone->deferred_free).
  */
+#include "lib/task.h"
 #include "page/internal.h"
 
 /* ---- zones from gfp ------------------------------------------------------ */
@@ -318,6 +319,7 @@ struct page *ukmem_alloc_pages(gfp_t gfp, unsigned int order, int nid)
 				   ukmem_plat_cpu(), ukmem_plat_tid(), order, MAX_PAGE_ORDER);
 		return NULL;
 	}
+	gfp = might_alloc(gfp);
 	if (__builtin_expect(!ukmem_ensure_init(), 0))
 		return NULL;
 

@@ -113,27 +113,6 @@ static void format_page_flags(struct seq_buf *s, unsigned long flags)
 			 (flags >> ZONES_PGSHIFT) & ((1UL << ZONES_WIDTH) - 1));
 }
 
-void dump_stack(void)
-{
-	void *frames[16];
-	int n = ukmem_plat_backtrace(frames, 16, 2);
-	char taint[TAINT_BUF_SIZE];
-
-	ukmem_printk("CPU: %d PID: %d Comm: %s %s\n", ukmem_plat_cpu(), ukmem_plat_tid(),
-		     ukmem_plat_comm(), ukmem_print_tainted(taint));
-	if (n <= 0)
-		return;
-	ukmem_printk("Call Trace:\n");
-	for (int i = 0; i < n; i++) {
-		char sym[128];
-		const char *name = ukmem_plat_symbolize(frames[i], sym, sizeof(sym));
-
-		if (name)
-			ukmem_printk(" %s\n", name);
-		else
-			ukmem_printk(" %p\n", frames[i]);
-	}
-}
 
 void dump_page(const struct page *page, const char *reason)
 {

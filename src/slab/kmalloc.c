@@ -34,6 +34,7 @@
  * allocator, then the cache of sheaves, then the kmalloc caches.
  */
 #include "lib/errno.h"
+#include "lib/task.h"
 #include "slab/slab_api.h"
 
 struct kmem_cache *ukmem_kmalloc_caches[NR_KMALLOC_TYPES][KMALLOC_SHIFT_HIGH + 1];
@@ -192,6 +193,7 @@ void *ukmem_kmalloc(size_t size, gfp_t gfp, int node)
 {
 	struct kmem_cache *s;
 
+	gfp = might_alloc(gfp);
 	if (__builtin_expect(!size, 0))
 		return ZERO_SIZE_PTR;
 	if (__builtin_expect(size > KMALLOC_MAX_CACHE_SIZE, 0))
@@ -372,7 +374,7 @@ void *ukmem_kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, int node)
 {
 	if (__builtin_expect(!s, 0))
 		return NULL;
-	return slab_alloc(s, gfp, node);
+	return slab_alloc(s, might_alloc(gfp), node);
 }
 
 void ukmem_kmem_cache_free(struct kmem_cache *s, void *obj)

@@ -86,6 +86,7 @@
 #include <ukmem/vmalloc.h>
 
 #include "lib/lib.h"
+#include "lib/task.h"
 #include "page/page.h"
 #include "platform/platform.h"
 #include "slab/vmalloc_internal.h"
@@ -411,6 +412,7 @@ void *ukmem_vmalloc(unsigned long size, gfp_t gfp, int node)
 		warn_once(&warned_zero, "mm/vmalloc.c __vmalloc_node_range: size 0");
 		return NULL;
 	}
+	gfp = might_alloc(gfp);
 	if (__builtin_expect(!ukmem_ensure_init(), 0))
 		return NULL;
 	vm_drain_deferred();

@@ -1,0 +1,34 @@
+/*
+ * task.h - the calling thread as the kernel's `current` sees it (task.c):
+ * the memalloc flags and the atomic-context counts of ukmem/sched_mm.h and
+ * ukmem/preempt.h, and the check every allocation entry point makes.
+ */
+#ifndef UKMEM_LIB_TASK_H
+#define UKMEM_LIB_TASK_H
+
+#include <ukmem/gfp.h>
+#include <ukmem/preempt.h>
+#include <ukmem/sched_mm.h>
+
+#include "platform/platform.h"
+
+/* Non-zero while the thread is in atomic context (preempt_count() != 0
+ * or interrupts "disabled"): one TLS load for the allocation fast paths. */
+extern UKMEM_THREAD_LOCAL unsigned int ukmem_task_atomic __attribute__((visibility("hidden")));
+
+/* A sleeping allocation in atomic context: report (once per site) and
+ * return the mask it proceeds with, as GFP_ATOMIC would. */
+gfp_t task_atomic_alloc(gfp_t gfp, const char *file, int line);
+
+/* What an allocation entry point calls first (the kernel's might_alloc). */
+static inline __attribute__((always_inline)) gfp_t task_might_alloc(gfp_t gfp, const char *file,
+								    int line)
+{
+	if (__builtin_expect((gfp & __GFP_DIRECT_RECLAIM) && ukmem_task_atomic, 0))
+		return task_atomic_alloc(gfp, file, line);
+	return gfp;
+}
+
+#define might_alloc(gfp) task_might_alloc((gfp), __FILE__, __LINE__)
+
+#endif /* UKMEM_LIB_TASK_H */
