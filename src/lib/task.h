@@ -20,11 +20,20 @@ extern UKMEM_THREAD_LOCAL unsigned int ukmem_task_atomic __attribute__((visibili
  * return the mask it proceeds with, as GFP_ATOMIC would. */
 gfp_t task_atomic_alloc(gfp_t gfp, const char *file, int line);
 
+/* Would an allocation with gfp sleep in atomic context?  For fast paths,
+ * which then tail-call a cold function that calls task_atomic_alloc, so
+ * the test adds no stack frame. */
+static inline __attribute__((always_inline)) bool task_sleeps_in_atomic(gfp_t gfp)
+{
+	/* The thread's word first: one load and a branch taken almost never. */
+	return __builtin_expect(ukmem_task_atomic != 0, 0) && (gfp & __GFP_DIRECT_RECLAIM);
+}
+
 /* What an allocation entry point calls first (the kernel's might_alloc). */
 static inline __attribute__((always_inline)) gfp_t task_might_alloc(gfp_t gfp, const char *file,
 								    int line)
 {
-	if (__builtin_expect((gfp & __GFP_DIRECT_RECLAIM) && ukmem_task_atomic, 0))
+	if (task_sleeps_in_atomic(gfp))
 		return task_atomic_alloc(gfp, file, line);
 	return gfp;
 }

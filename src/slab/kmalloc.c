@@ -189,11 +189,27 @@ void *ukmem_kmalloc_large(size_t size, gfp_t gfp, int node)
 	return page_address(page);
 }
 
+/* kmalloc and kmem_cache_alloc of a sleeping gfp in atomic context:
+ * reported, then as GFP_ATOMIC (lib/task.h).  Cold, and reached by a tail
+ * call, so the fast paths keep their frameless shape. */
+__attribute__((noinline, cold))
+static void *kmalloc_in_atomic(size_t size, gfp_t gfp, int node)
+{
+	return ukmem_kmalloc(size, might_alloc(gfp), node);
+}
+
+__attribute__((noinline, cold))
+static void *cache_alloc_in_atomic(struct kmem_cache *s, gfp_t gfp, int node)
+{
+	return slab_alloc(s, might_alloc(gfp), node);
+}
+
 void *ukmem_kmalloc(size_t size, gfp_t gfp, int node)
 {
 	struct kmem_cache *s;
 
-	gfp = might_alloc(gfp);
+	if (task_sleeps_in_atomic(gfp))
+		return kmalloc_in_atomic(size, gfp, node);
 	if (__builtin_expect(!size, 0))
 		return ZERO_SIZE_PTR;
 	if (__builtin_expect(size > KMALLOC_MAX_CACHE_SIZE, 0))
@@ -374,7 +390,9 @@ void *ukmem_kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, int node)
 {
 	if (__builtin_expect(!s, 0))
 		return NULL;
-	return slab_alloc(s, might_alloc(gfp), node);
+	if (task_sleeps_in_atomic(gfp))
+		return cache_alloc_in_atomic(s, gfp, node);
+	return slab_alloc(s, gfp, node);
 }
 
 void ukmem_kmem_cache_free(struct kmem_cache *s, void *obj)
