@@ -14,5 +14,6 @@
 #include <ukmem/shrinker.h>
 #include <ukmem/oom.h>
 #include <ukmem/preempt.h>
+#include <ukmem/mempool.h>
 
 #endif /* UKMEM_H */

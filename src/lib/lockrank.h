@@ -64,6 +64,8 @@
 	ONE(OWNERS, owners_lock, "slab/sheaf.c: the list of sheaf owners (threads)") \
 	MANY(LIST, "kmem_cache_node->list_lock", "a node's partial slabs and counters") \
 	MANY(BARN, "node_barn->lock", "a node's full and empty sheaves") \
+	ONE(MEMPOOLS, mempool_list_lock, "slab/mempool.c: the list of every mempool (fork)") \
+	MANY(MEMPOOL, "mempool->lock", "one mempool's reserve") \
 	ONE(RECLAIM, reclaim_lock, "reclaim: the shrinker list and the OOM notifier chain") \
 	MANY(PCP, "per_cpu_pages->lock", "one CPU's page lists of a zone (only tried)") \
 	MANY(ZONE, "zone->lock", "a zone's free areas, release slots, NR_FREE_PAGES") \

@@ -148,6 +148,7 @@ bool slab_ensure_init(void)
 		__atomic_store_n(&slab_init_tid, ukmem_plat_tid(), __ATOMIC_RELAXED);
 		apply_options_locked(ukmem_started_options());
 		slub_register_lock_walkers();
+		mempool_register_lock_walker();
 		reclaim_set_slab_reclaim(slab_reclaim);
 		sheaves_init();
 		kmalloc_init();

@@ -359,8 +359,10 @@ static inline unsigned long slab_pages_read(int nid, int item)
 	return sum;
 }
 
-/* fork(): give the lock table the walkers of the list and barn locks. */
+/* fork(): give the lock table the walkers of the list and barn locks,
+ * and of the mempools' locks (mempool.c). */
 void slub_register_lock_walkers(void);
+void mempool_register_lock_walker(void);
 
 /* The kernel's kmalloc_fix_flags(): strip the zone modifiers a slab cannot
  * honour (GFP_SLAB_BUG_MASK) with its "Unexpected gfp" warning. */
