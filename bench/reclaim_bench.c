@@ -76,7 +76,8 @@ int main(void)
 	double atomic[RUNS], nowait[RUNS], kernel[RUNS], kernel_pages[RUNS];
 	struct shrinker *s;
 
-	if (ukmem_init("mem=64M") != 0)
+	/* Direct reclaim alone: no background reclaimer in between. */
+	if (ukmem_init("mem=64M kswapd=off") != 0)
 		return 1;
 	kfree(kmalloc(64, GFP_KERNEL));
 	ukmem_set_log_hook(quiet);

@@ -116,7 +116,9 @@ int main(void)
 	struct shrinker *s;
 	unsigned int scope;
 
-	if (ukmem_init("mem=64M") != 0)
+	/* kswapd=off: each line shows what the allocation itself does, with
+	 * no background reclaimer freeing pages in between. */
+	if (ukmem_init("mem=64M kswapd=off") != 0)
 		return 1;
 	kfree(kmalloc(64, GFP_KERNEL));		/* the slab layer up, as at boot */
 	ukmem_set_log_hook(quiet);

@@ -55,6 +55,14 @@ UKMEM_API int ukmem_init(const char *options);
 UKMEM_API bool ukmem_initialized(void);
 
 /*
+ * One pass of node nid's background reclaimer (kswapd), if a wakeup is
+ * pending: what kswapd's thread does hosted, for the bare platform's
+ * program to run where its background work runs (or for a test).
+ * Returns 1 if there was a wakeup to handle, 0 if not.
+ */
+UKMEM_API int ukmem_kswapd_run(int nid);
+
+/*
  * The kernel's control files, by their kernel paths ("/proc/buddyinfo",
  * "/proc/sys/vm/min_free_kbytes", ...).  ukmem_ctl_read renders the whole
  * file into buf (always NUL-terminated when size > 0) and returns its

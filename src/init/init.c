@@ -7,6 +7,7 @@
  */
 #include "lib/errno.h"
 #include "page/page.h"
+#include "reclaim/reclaim.h"
 #include "slab/slab_api.h"
 
 int ukmem_init(const char *options)
@@ -46,7 +47,9 @@ void ukmem_fork_parent(void)
 /* The child also forgets the other threads' sheaves (sheaf.c). */
 void ukmem_fork_child(void)
 {
-	if (ukmem_initialized())
+	if (ukmem_initialized()) {
 		sheaves_fork_child();
+		reclaim_fork_child();
+	}
 	ukmem_unlock_all();
 }

@@ -54,6 +54,7 @@ static const char *const help_table[][3] = {
 	{ "slub_min_objects=N", "SLUB slab geometry (also slab_min_objects)",
 	  "4*(fls(CPUs)+1)" },
 	{ "slab_nomerge, slab_merge", "cache merging off / on", "on" },
+	{ "kswapd=on|off", "the background reclaimer thread per node (hosted)", "on" },
 	{ "help", "print this table", "-" },
 };
 
@@ -131,6 +132,18 @@ static int parse_option(char *word, struct ukmem_options *bo)
 		opt->zone_size_set[zones[i].zone] = true;
 		return parse_size(word, val, &opt->zone_size[zones[i].zone], true);
 	}
+	if (!ukmem_strcmp(word, "kswapd")) {
+		if (!ukmem_strcmp(val, "on") || !ukmem_strcmp(val, "1")) {
+			bo->kswapd = 1;
+			return 0;
+		}
+		if (!ukmem_strcmp(val, "off") || !ukmem_strcmp(val, "0")) {
+			bo->kswapd = 0;
+			return 0;
+		}
+		ukmem_printk("ukmem: bad value '%s' for kswapd= (on or off)\n", val);
+		return -EINVAL;
+	}
 	if (!ukmem_strcmp(word, "numa")) {
 		if (ukmem_strncmp(val, "fake=", 5)) {
 			ukmem_printk("ukmem: numa=%s: only numa=fake=N is supported\n", val);
@@ -151,6 +164,7 @@ void ukmem_options_default(struct ukmem_options *bo)
 	bo->page.release_to_os = true;
 	bo->slub_min_order = bo->slub_max_order = bo->slub_min_objects = -1;
 	bo->slab_nomerge = -1;
+	bo->kswapd = -1;
 }
 
 /* Parse the whole string into bo; 0 or -EINVAL. */

@@ -27,6 +27,7 @@ struct ukmem_options {
 	struct ukmem_page_options page;
 	int slub_min_order, slub_max_order, slub_min_objects;	/* -1: unset */
 	int slab_nomerge;					/* -1: unset */
+	int kswapd;		/* the background reclaimer: 1 on, 0 off, -1 unset (on) */
 };
 
 /* The defaults: nothing set. */

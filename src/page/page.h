@@ -47,11 +47,14 @@ void page_register_lock_walkers(void);
  * direct_reclaim frees memory for it and returns the progress made
  * (pages or objects given back; 0: none); out_of_memory is the OOM step
  * after reclaim gave up, true if memory was freed and the allocation
- * should try again.  Both run with no lock of this layer held.
+ * should try again; wake_kswapd starts background reclaim.  All run with
+ * no lock of this layer held.
  */
 struct page_reclaim_ops {
 	unsigned long (*direct_reclaim)(gfp_t gfp, unsigned int order, int nid);
 	bool (*out_of_memory)(gfp_t gfp, unsigned int order);
+	/* An allocation with __GFP_KSWAPD_RECLAIM found the node low. */
+	void (*wake_kswapd)(unsigned int order, int highest_zoneidx, int nid);
 };
 
 void page_set_reclaim_ops(const struct page_reclaim_ops *ops);

@@ -219,6 +219,9 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 	can_direct_reclaim = gfp & __GFP_DIRECT_RECLAIM;
 	if ((pflags & PF_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC))
 		alloc_flags |= ALLOC_NO_WATERMARKS;
+	/* The fast path failed at the low watermark: background reclaim. */
+	if (ops && (gfp & __GFP_KSWAPD_RECLAIM))
+		ops->wake_kswapd(order, ac->highest_zoneidx, ac->preferred_nid);
 	for (;;) {
 		unsigned long progress;
 

@@ -267,3 +267,12 @@ const char *ukmem_plat_symbolize(void *addr, char *buf, size_t size)
 	(void)size;
 	return NULL;
 }
+
+/* No threads of ukmem's own on a board: the program runs such work
+ * (ukmem_kswapd_run). */
+bool ukmem_plat_thread_start(void (*fn)(void *), void *arg)
+{
+	(void)fn;
+	(void)arg;
+	return false;
+}

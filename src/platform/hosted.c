@@ -671,3 +671,52 @@ UKMEM_API int ukmem_set_lock_hooks(const struct ukmem_lock_hooks *hooks)
 	return -ENOSYS;
 }
 
+
+/* ---- ukmem's own threads --------------------------------------------------- */
+
+struct thread_start {
+	void (*fn)(void *);
+	void *arg;
+};
+
+static void *thread_main(void *p)
+{
+	struct thread_start start = *(struct thread_start *)p;
+
+	munmap(p, UKMEM_PLAT_PAGE);
+	start.fn(start.arg);
+	return NULL;
+}
+
+bool ukmem_plat_thread_start(void (*fn)(void *), void *arg)
+{
+	int saved_errno = errno;
+	sigset_t all, old;
+	pthread_attr_t attr;
+	pthread_t thread;
+	struct thread_start *start;
+	bool ok = false;
+
+	/* The start block comes from the OS, not from malloc, which may be
+	 * ukmem's own front. */
+	start = mmap(NULL, UKMEM_PLAT_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		     -1, 0);
+	if (start == MAP_FAILED) {
+		errno = saved_errno;
+		return false;
+	}
+	start->fn = fn;
+	start->arg = arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_attr_init(&attr) == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		ok = pthread_create(&thread, &attr, thread_main, start) == 0;
+		pthread_attr_destroy(&attr);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!ok)
+		munmap(start, UKMEM_PLAT_PAGE);
+	errno = saved_errno;
+	return ok;
+}

@@ -124,6 +124,15 @@ uint64_t ukmem_plat_blocked_signals(void);
 #define UKMEM_THREAD_LOCAL __thread __attribute__((tls_model("initial-exec")))
 #endif
 
+/*
+ * Start a thread of ukmem's own that runs fn(arg) and never returns to the
+ * caller (hosted: a detached pthread with every signal blocked, so that no
+ * program's handler runs on it; bare: false, the program runs such work
+ * itself).  False if it cannot be started.  May allocate through libc, so
+ * callers hold no ukmem lock.
+ */
+bool ukmem_plat_thread_start(void (*fn)(void *), void *arg);
+
 /* Run fn(arg) when the calling thread exits (hosted: a pthread key
  * destructor; bare: never).  One registration per thread; registering
  * again replaces arg.  Returns false if it cannot be arranged. */

@@ -19,6 +19,12 @@ unsigned long shrink_slab(gfp_t gfp, int nid, int priority);
 /* The OOM step (oom.c): true if a notifier freed memory. */
 bool reclaim_out_of_memory(gfp_t gfp, unsigned int order);
 
+/* The slab layer's part of reclaim, or NULL before it started (vmscan.c). */
+unsigned long (*reclaim_slab_fn(void))(gfp_t gfp, int priority);
+
+/* Wake the node's kswapd (kswapd.c): the page allocator's slow path. */
+void reclaim_wake_kswapd(unsigned int order, int highest_zoneidx, int nid);
+
 /* Wait until *active, a count of running calls, is 0 (the unregister
  * paths); the caller made sure no new call starts. */
 void reclaim_wait_idle(int *active);

@@ -38,4 +38,11 @@ unsigned long reclaim_slabs_scanned(void);
 /* Make the page allocator call into reclaim (idempotent). */
 void reclaim_plug_in(void);
 
+/* fork(): the child has no kswapd threads; the next wakeup starts them. */
+void reclaim_fork_child(void);
+
+/* The value of a /proc/vmstat event that reclaim counts (slabs_scanned,
+ * pageoutrun, kswapd_*_wmark_hit_quickly); false for the others. */
+bool reclaim_vm_event(const char *name, unsigned long *value);
+
 #endif /* UKMEM_RECLAIM_RECLAIM_H */

@@ -34,9 +34,14 @@ void reclaim_set_slab_reclaim(unsigned long (*fn)(gfp_t gfp, int priority))
 	reclaim_plug_in();
 }
 
+unsigned long (*reclaim_slab_fn(void))(gfp_t gfp, int priority)
+{
+	return __atomic_load_n(&slab_reclaim, __ATOMIC_ACQUIRE);
+}
+
 static unsigned long direct_reclaim(gfp_t gfp, unsigned int order, int nid)
 {
-	unsigned long (*slab_fn)(gfp_t, int) = __atomic_load_n(&slab_reclaim, __ATOMIC_ACQUIRE);
+	unsigned long (*slab_fn)(gfp_t, int) = reclaim_slab_fn();
 	unsigned long want = (1UL << order) > SWAP_CLUSTER_MAX ? 1UL << order : SWAP_CLUSTER_MAX;
 	unsigned long before = page_free_pages(), slab_pages = 0, now = before;
 	unsigned int pflags = memalloc_noreclaim_save();
@@ -59,6 +64,7 @@ static unsigned long direct_reclaim(gfp_t gfp, unsigned int order, int nid)
 static const struct page_reclaim_ops ops = {
 	.direct_reclaim = direct_reclaim,
 	.out_of_memory = reclaim_out_of_memory,
+	.wake_kswapd = reclaim_wake_kswapd,
 };
 
 void reclaim_plug_in(void)

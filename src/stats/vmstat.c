@@ -78,13 +78,14 @@ static unsigned long all_zone_events(enum zone_event_item item)
 static void print_event(struct seq_buf *s, const struct stats_item *row)
 {
 	if (!row->per_zone) {
-		if (row->item < 0)
-			ukmem_seq_printf(s, "%s %lu\n", row->name,
-					 !ukmem_strcmp(row->name, "slabs_scanned") ?
-					 reclaim_slabs_scanned() : 0UL);
+		unsigned long v = 0;
+
+		if (row->item >= 0)
+			v = all_zone_events((enum zone_event_item)row->item);
 		else
-			ukmem_seq_printf(s, "%s %lu\n", stats_zone_event_names[row->item],
-					 all_zone_events((enum zone_event_item)row->item));
+			reclaim_vm_event(row->name, &v);	/* else no such event here: 0 */
+		ukmem_seq_printf(s, "%s %lu\n", row->item >= 0 ?
+				 stats_zone_event_names[row->item] : row->name, v);
 		return;
 	}
 	for (int z = 0; z < MAX_NR_ZONES; z++) {

@@ -190,7 +190,7 @@ TEST(counts_are_per_thread)
 
 static void setup(void)
 {
-	start_ukmem("mem=64M");
+	start_ukmem("mem=64M kswapd=off");
 	ukmem_set_log_hook(log_capture);
 	kfree(kmalloc(96, GFP_KERNEL));
 }

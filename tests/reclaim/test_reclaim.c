@@ -9,6 +9,8 @@
  * reclaim makes progress and never runs the OOM step, and when nothing
  * can be reclaimed the OOM notifiers run and the kernel's report is
  * printed.  Also drop_caches, the vmstat counters and bad shrinkers.
+ * kswapd=off: what one allocation does, with no background reclaimer
+ * freeing pages in between (test_kswapd.c tests that one).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -600,7 +602,7 @@ TEST(unregister_waits_for_a_running_scan)
 
 static void setup(void)
 {
-	start_ukmem("mem=64M");
+	start_ukmem("mem=64M kswapd=off");
 	/* The slab layer is up before the pressure, as in a booted kernel
 	 * (its start on first use allocates as GFP_KERNEL). */
 	kfree(kmalloc(64, GFP_KERNEL));

@@ -194,7 +194,7 @@ TEST(a_foreign_element_is_reported_and_left_alone)
 
 static void setup(void)
 {
-	start_ukmem("mem=64M");
+	start_ukmem("mem=64M kswapd=off");
 	ukmem_set_log_hook(log_capture);
 }
 
