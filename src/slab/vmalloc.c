@@ -120,12 +120,19 @@ enum vm_slot_state {
 	VM_SLOT_FREEING,	/* head of an area being released by vfree */
 };
 
-/* Links hold index + 1, so a zeroed slot (and a zeroed bin) is empty. */
+/* Links hold index + 1, so a zeroed slot (and a zeroed bin) is empty.
+ * charge: in a BUSY area, at the first page of each block taken from the
+ * page allocator for it, that block's pfn + 1 and order (the charge). */
 struct vm_slot {
 	unsigned int len;
 	unsigned int state;
 	unsigned int next, prev;
+	unsigned long charge_pfn;	/* pfn + 1; 0: no block starts here */
+	unsigned int charge_order;
 };
+
+/* tests/slab/test_vmalloc.c finds slot 1 at this size behind the range. */
+_Static_assert(sizeof(struct vm_slot) == 32, "a vm_slot is 32 bytes");
 
 static struct {
 	int mode;			/* enum vm_mode; set once, under vmalloc_lock */
@@ -321,6 +328,66 @@ static int vm_ensure_setup(void)
 	return mode;
 }
 
+/* ---- the charge: every vmalloc page is a page of the page allocator ---------------- */
+
+/*
+ * Hosted, an area's memory is the vmalloc range's own pages, but each of
+ * them is paid for with a page of the page allocator, taken under the
+ * caller's gfp (reclaim, watermarks, __GFP_NOFAIL and the warnings all
+ * apply) in blocks as large as the area allows (up to pageblock order),
+ * and given back at vfree: so mem= bounds kmalloc, alloc_pages, vmalloc
+ * and the malloc front together, and MemFree counts vmalloc memory as
+ * used, as the kernel's __vmalloc_area_node does by allocating the pages
+ * it maps.  The charged pages are never touched: they cost resident memory
+ * only if they were resident before, as any free page of the arena does.
+ * The blocks are recorded in the area's slots (charge_pfn at the first
+ * page of each block), which belong to the area's owner: no lock needed.
+ */
+static void uncharge_area(unsigned int idx, unsigned int nr)
+{
+	for (unsigned int k = 0; k < nr; ) {
+		struct vm_slot *s = &vm.slots[idx + k];
+		unsigned int order = s->charge_order;
+
+		if (!s->charge_pfn) {
+			k++;
+			continue;
+		}
+		ukmem_free_pages(pfn_to_page(s->charge_pfn - 1), order);
+		s->charge_pfn = 0;
+		s->charge_order = 0;
+		k += 1u << order;
+	}
+}
+
+static bool charge_area(unsigned int idx, unsigned int nr, gfp_t gfp, int node)
+{
+	unsigned int order = pageblock_order;
+
+	gfp = (gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_DMA | __GFP_DMA32)) | __GFP_NOWARN;
+	for (unsigned int k = 0; k < nr; ) {
+		struct page *page;
+
+		while ((1u << order) > nr - k)
+			order--;
+		/* Large blocks are a convenience: try them lightly. */
+		page = ukmem_alloc_pages(order ? (gfp | __GFP_NORETRY) & ~__GFP_NOFAIL : gfp, order,
+					 node);
+		if (!page) {
+			if (order) {
+				order--;
+				continue;
+			}
+			uncharge_area(idx, k);
+			return false;
+		}
+		vm.slots[idx + k].charge_pfn = page_to_pfn(page) + 1;
+		vm.slots[idx + k].charge_order = order;
+		k += 1u << order;
+	}
+	return true;
+}
+
 static void *area_addr(unsigned int idx)
 {
 	return (void *)(vm.base + ((uintptr_t)idx << PAGE_SHIFT));
@@ -436,8 +503,16 @@ void *ukmem_vmalloc(unsigned long size, gfp_t gfp, int node)
 						 __ATOMIC_RELAXED);
 			vm_unlock();
 		}
-		if (idx != VM_NONE)
-			return area_addr(idx);
+		if (idx != VM_NONE) {
+			if (charge_area(idx, nr, gfp, node))
+				return area_addr(idx);
+			vm_lock();
+			__atomic_store_n(&vm.used_pages, vm.used_pages - nr, __ATOMIC_RELAXED);
+			area_free_locked(idx);
+			vm_unlock();
+			warn_alloc(gfp, "vmalloc error: size %lu, failed to allocate pages", size);
+			return NULL;
+		}
 		/* __GFP_NOFAIL waits for other threads to free, as the
 		 * kernel does; a signal handler that found the lock busy
 		 * cannot wait. */
@@ -482,6 +557,7 @@ static void vfree_area(const void *addr)
 	/* The guard page too: an overrun may have touched it. */
 	if (!ukmem_plat_release((void *)a, (size_t)len << PAGE_SHIFT))
 		__builtin_memset((void *)a, 0, (size_t)len << PAGE_SHIFT);
+	uncharge_area(idx, len - 1);
 
 	/* This call took vmalloc_lock above, so its thread's interrupted code
 	 * (if this is a handler) does not hold it, and nothing ranks above
