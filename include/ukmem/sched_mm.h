@@ -25,38 +25,41 @@ extern "C" {
 
 /* This thread's flags (current->flags). */
 UKMEM_API unsigned int ukmem_current_flags(void);
-/* Set the flags of mask to the bits of value (the others stay); returns
- * the previous bits of mask. */
-UKMEM_API unsigned int ukmem_current_flags_set(unsigned int mask, unsigned int value);
+/* Enter a scope of flag (one of the three): sets it, returns its previous
+ * bit.  End it: puts back the bit save returned.  A restore that would
+ * set the flag again after the outermost scope of it ended (scopes ended
+ * out of order) is reported, and leaves the flag clear. */
+UKMEM_API unsigned int ukmem_memalloc_save(unsigned int flag);
+UKMEM_API void ukmem_memalloc_restore(unsigned int flag, unsigned int saved);
 
 static inline unsigned int memalloc_nofs_save(void)
 {
-	return ukmem_current_flags_set(PF_MEMALLOC_NOFS, PF_MEMALLOC_NOFS);
+	return ukmem_memalloc_save(PF_MEMALLOC_NOFS);
 }
 
 static inline void memalloc_nofs_restore(unsigned int flags)
 {
-	ukmem_current_flags_set(PF_MEMALLOC_NOFS, flags);
+	ukmem_memalloc_restore(PF_MEMALLOC_NOFS, flags);
 }
 
 static inline unsigned int memalloc_noio_save(void)
 {
-	return ukmem_current_flags_set(PF_MEMALLOC_NOIO, PF_MEMALLOC_NOIO);
+	return ukmem_memalloc_save(PF_MEMALLOC_NOIO);
 }
 
 static inline void memalloc_noio_restore(unsigned int flags)
 {
-	ukmem_current_flags_set(PF_MEMALLOC_NOIO, flags);
+	ukmem_memalloc_restore(PF_MEMALLOC_NOIO, flags);
 }
 
 static inline unsigned int memalloc_noreclaim_save(void)
 {
-	return ukmem_current_flags_set(PF_MEMALLOC, PF_MEMALLOC);
+	return ukmem_memalloc_save(PF_MEMALLOC);
 }
 
 static inline void memalloc_noreclaim_restore(unsigned int flags)
 {
-	ukmem_current_flags_set(PF_MEMALLOC, flags);
+	ukmem_memalloc_restore(PF_MEMALLOC, flags);
 }
 
 /* gfp as this thread's scopes make it: NOIO clears __GFP_IO and

@@ -33,12 +33,57 @@ unsigned int ukmem_current_flags(void)
 	return current_flags;
 }
 
-unsigned int ukmem_current_flags_set(unsigned int mask, unsigned int value)
-{
-	unsigned int old = current_flags;
+/* Open scopes of each flag, to tell a restore out of order. */
+static UKMEM_THREAD_LOCAL unsigned short scope_depth[3];
 
-	current_flags = (old & ~mask) | (value & mask);
-	return old & mask;
+static int scope_slot(unsigned int flag)
+{
+	return flag == PF_MEMALLOC ? 0 : flag == PF_MEMALLOC_NOFS ? 1 :
+	       flag == PF_MEMALLOC_NOIO ? 2 : -1;
+}
+
+static const char *scope_name(unsigned int flag)
+{
+	return flag == PF_MEMALLOC ? "memalloc_noreclaim" :
+	       flag == PF_MEMALLOC_NOFS ? "memalloc_nofs" : "memalloc_noio";
+}
+
+unsigned int ukmem_memalloc_save(unsigned int flag)
+{
+	int slot = scope_slot(flag);
+	unsigned int old = current_flags & flag;
+
+	if (slot < 0) {
+		ukmem_warn("WARNING: memalloc save of flags %#x: not a memalloc scope\n", flag);
+		return 0;
+	}
+	scope_depth[slot]++;
+	current_flags |= flag;
+	return old;
+}
+
+void ukmem_memalloc_restore(unsigned int flag, unsigned int saved)
+{
+	int slot = scope_slot(flag);
+
+	if (slot < 0)
+		return;
+	if (scope_depth[slot] == 0) {
+		ukmem_warn("WARNING: %s_restore() without a %s_save()\n", scope_name(flag),
+			   scope_name(flag));
+		dump_stack();
+		return;
+	}
+	scope_depth[slot]--;
+	if ((saved & flag) && scope_depth[slot] == 0) {
+		/* An inner scope ended after the outer one: setting the flag
+		 * back would leave it set for ever. */
+		ukmem_warn("WARNING: %s_restore() out of order: the scope it ends was not the "
+			   "innermost\n", scope_name(flag));
+		dump_stack();
+		saved = 0;
+	}
+	current_flags = (current_flags & ~flag) | (saved & flag);
 }
 
 /* ---- preempt_count ------------------------------------------------------------- */

@@ -243,6 +243,24 @@ TEST(scopes_make_gfp_kernel_nofs_and_noio)
 	release_all();
 }
 
+TEST(scopes_restored_out_of_order_are_reported)
+{
+	size_t mark = log_mark();
+	unsigned int outer, inner;
+
+	outer = memalloc_nofs_save();
+	inner = memalloc_nofs_save();
+	memalloc_nofs_restore(outer);	/* the outer scope ends first */
+	memalloc_nofs_restore(inner);	/* would set NOFS again for good */
+	EXPECT_FALSE(ukmem_current_flags() & PF_MEMALLOC_NOFS);
+	EXPECT_EQ(log_count_since(mark, "memalloc_nofs_restore() out of order"), 1);
+	mark = log_mark();
+	memalloc_noio_restore(0);	/* no scope open */
+	EXPECT_EQ(log_count_since(mark, "memalloc_noio_restore() without a memalloc_noio_save()"),
+		  1);
+	EXPECT_FALSE(ukmem_current_flags() & PF_MEMALLOC_NOIO);
+}
+
 static void *other_thread_context(void *arg)
 {
 	*(gfp_t *)arg = current_gfp_context(GFP_KERNEL);
@@ -622,6 +640,7 @@ RUN_TESTS_SETUP(setup,
 	T(gfp_noio_clears_io_and_fs),
 	T(scopes_make_gfp_kernel_nofs_and_noio),
 	T(scopes_nest_and_are_per_thread),
+	T(scopes_restored_out_of_order_are_reported),
 	T(noretry_reclaims_once_retry_mayfail_while_progress),
 	T(oom_notifier_frees_and_the_allocation_succeeds),
 	T(out_of_memory_reports_and_fails),
