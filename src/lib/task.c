@@ -19,11 +19,28 @@
 static UKMEM_THREAD_LOCAL unsigned int current_flags;
 static UKMEM_THREAD_LOCAL unsigned int preempt_count_value;
 static UKMEM_THREAD_LOCAL bool irqs_off;
+static UKMEM_THREAD_LOCAL bool in_oom_notifier;
 UKMEM_THREAD_LOCAL unsigned int ukmem_task_atomic;
+
+#define ATOMIC_IRQS_OFF		(1u << 31)
+#define ATOMIC_OOM_NOTIFIER	(1u << 30)	/* not atomic: only to be seen */
 
 static void update_atomic(void)
 {
-	ukmem_task_atomic = preempt_count_value | (irqs_off ? 1u << 31 : 0);
+	ukmem_task_atomic = preempt_count_value | (irqs_off ? ATOMIC_IRQS_OFF : 0) |
+			    (in_oom_notifier ? ATOMIC_OOM_NOTIFIER : 0);
+}
+
+void task_oom_notifier_enter(void)
+{
+	in_oom_notifier = true;
+	update_atomic();
+}
+
+void task_oom_notifier_exit(void)
+{
+	in_oom_notifier = false;
+	update_atomic();
 }
 
 /* ---- memalloc flags ------------------------------------------------------------ */
@@ -199,12 +216,22 @@ static void sleep_in_atomic(const char *file, int line)
 
 void ukmem_might_sleep(const char *file, int line)
 {
-	if (__builtin_expect(ukmem_task_atomic != 0, 0))
+	if (__builtin_expect((ukmem_task_atomic & ~ATOMIC_OOM_NOTIFIER) != 0, 0))
 		sleep_in_atomic(file ? file : "(unknown)", line);
 }
 
 gfp_t task_atomic_alloc(gfp_t gfp, const char *file, int line)
 {
+	if (!(ukmem_task_atomic & ~ATOMIC_OOM_NOTIFIER)) {
+		/* Only inside an OOM notifier: memory is at its shortest. */
+		if (!site_reported_before(file, line)) {
+			ukmem_warn("WARNING: an OOM notifier allocates (gfp %#x) at %s:%d: it runs "
+				   "when memory is gone; it gets the reserves, no reclaim\n", gfp,
+				   file, line);
+			dump_stack();
+		}
+		return gfp;
+	}
 	sleep_in_atomic(file, line);
 	return (gfp & ~(__GFP_DIRECT_RECLAIM | __GFP_NOFAIL)) | __GFP_HIGH;
 }

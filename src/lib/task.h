@@ -17,8 +17,14 @@
 extern UKMEM_THREAD_LOCAL unsigned int ukmem_task_atomic __attribute__((visibility("hidden")));
 
 /* A sleeping allocation in atomic context: report (once per site) and
- * return the mask it proceeds with, as GFP_ATOMIC would. */
+ * return the mask it proceeds with, as GFP_ATOMIC would.  Inside an OOM
+ * notifier (marked by reclaim, below) the report is that one, and the
+ * allocation proceeds as it is (PF_MEMALLOC keeps it out of reclaim). */
 gfp_t task_atomic_alloc(gfp_t gfp, const char *file, int line);
+
+/* Reclaim runs the OOM notifiers between these two. */
+void task_oom_notifier_enter(void);
+void task_oom_notifier_exit(void);
 
 /* Would an allocation with gfp sleep in atomic context?  For fast paths,
  * which then tail-call a cold function that calls task_atomic_alloc, so

@@ -19,6 +19,7 @@
  * space kills nothing, and the allocation fails.  Reports are rate-limited
  * as the kernel's oom_rs (10 per 5 s).
  */
+#include "lib/task.h"
 #include "reclaim/internal.h"
 
 static struct notifier_block *oom_chain;	/* by priority, under reclaim_lock */
@@ -133,7 +134,9 @@ bool reclaim_out_of_memory(gfp_t gfp, unsigned int order)
 	if (!(gfp & __GFP_FS))
 		return false;
 	pflags = memalloc_noreclaim_save();
+	task_oom_notifier_enter();
 	freed = call_oom_notifiers();
+	task_oom_notifier_exit();
 
 	memalloc_noreclaim_restore(pflags);
 	if (freed)

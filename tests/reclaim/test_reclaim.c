@@ -430,15 +430,18 @@ static int alloc_notify(struct notifier_block *nb, unsigned long action, void *d
 	return NOTIFY_DONE;
 }
 
-TEST(oom_notifier_that_allocates_is_survived)
+TEST(oom_notifier_that_allocates_is_reported_and_survived)
 {
 	struct notifier_block nb = { .notifier_call = alloc_notify };
+	size_t mark = log_mark();
 
 	ASSERT_EQ(register_oom_notifier(&nb), 0);
 	pressure(0);
 	oom_calls = 0;
 	EXPECT_TRUE(alloc_pages(GFP_KERNEL | __GFP_NOWARN, 0) == NULL);
 	EXPECT_EQ(oom_calls, 1);
+	EXPECT_EQ(log_count_since(mark, "WARNING: an OOM notifier allocates"), 1);
+	EXPECT_EQ(log_count_since(mark, "BUG: sleeping function"), 0);
 	EXPECT_EQ(unregister_oom_notifier(&nb), 0);
 	release_all();
 	EXPECT_EQ(ukmem_page_validate(), 0);
@@ -644,7 +647,7 @@ RUN_TESTS_SETUP(setup,
 	T(noretry_reclaims_once_retry_mayfail_while_progress),
 	T(oom_notifier_frees_and_the_allocation_succeeds),
 	T(out_of_memory_reports_and_fails),
-	T(oom_notifier_that_allocates_is_survived),
+	T(oom_notifier_that_allocates_is_reported_and_survived),
 	T(drop_caches_runs_every_shrinker),
 	T(scan_share_follows_priority_seeks_and_deferral),
 	T(bad_shrinkers_are_reported_and_survived),
