@@ -180,6 +180,18 @@ static unsigned int gfp_to_alloc_flags(gfp_t gfp)
 }
 
 #define MAX_RECLAIM_RETRIES 16
+#define THROTTLE_NS 10000000ULL	/* the kernel throttles no-progress reclaim ~100 ms; 10 */
+
+/* Sleep until pages come back to the buddy lists after free_seq was seq
+ * (read before the attempt that failed, so a free in between is not
+ * missed) or timeout_ns pass; true if some came back. */
+static bool wait_for_frees(int seq, uint64_t timeout_ns)
+{
+	__atomic_fetch_add(&ukmem_mm.free_waiters, 1, __ATOMIC_SEQ_CST);
+	ukmem_plat_wait(&ukmem_mm.free_seq, seq, timeout_ns);
+	__atomic_fetch_sub(&ukmem_mm.free_waiters, 1, __ATOMIC_RELAXED);
+	return __atomic_load_n(&ukmem_mm.free_seq, __ATOMIC_ACQUIRE) != seq;
+}
 
 /* The OOM step is for allocations the kernel does not let fail quietly
  * (__alloc_pages_may_oom's exclusions). */
@@ -195,9 +207,9 @@ static bool oom_allowed(gfp_t gfp, unsigned int order, const struct alloc_contex
  * reclaim and tries again.  __GFP_NORETRY, and costly orders without
  * __GFP_RETRY_MAYFAIL, stop after one pass.  Reclaim that makes progress
  * (pages came back) is repeated; once it makes none, nothing reclaimable
- * is left (user space has no LRU to age, so the kernel's
- * should_reclaim_retry has nothing to wait for), and the OOM step runs
- * for those oom_allowed() lets through: if its notifiers freed memory the
+ * is left (user space has no LRU to age), so the allocation waits once,
+ * up to THROTTLE_NS, for pages other threads free (woken when they do),
+ * and then the OOM step runs for those oom_allowed() lets through: if its notifiers freed memory the
  * allocation tries again (at most MAX_RECLAIM_RETRIES times), otherwise
  * it fails, or waits on under __GFP_NOFAIL.  A thread that is reclaiming
  * (PF_MEMALLOC) never reclaims again: its allocations may use every
@@ -211,7 +223,7 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 	unsigned int alloc_flags;
 	bool can_direct_reclaim;
 	int oom_loops = 0;
-	bool drained = false;
+	bool drained = false, waited = false;
 	struct page *page;
 
 	gfp = ukmem_gfp_context(gfp, pflags);
@@ -224,6 +236,7 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 		ops->wake_kswapd(order, ac->highest_zoneidx, ac->preferred_nid);
 	for (;;) {
 		unsigned long progress;
+		int seq;
 
 		page = get_page_from_freelist(gfp, order, alloc_flags, ac);
 		if (page)
@@ -239,6 +252,7 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 		zone_event_add_atomic(&NODE_DATA(ac->preferred_nid)->node_zones[ac->highest_zoneidx],
 				      EV_ALLOCSTALL, 1);
 		progress = ops->direct_reclaim(gfp, order, ac->preferred_nid);
+		seq = __atomic_load_n(&ukmem_mm.free_seq, __ATOMIC_ACQUIRE);
 		page = get_page_from_freelist(gfp, order, alloc_flags, ac);
 		if (page)
 			return page;
@@ -248,6 +262,14 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 			break;
 		if (progress)
 			continue;
+		/* Nothing to reclaim: wait once, briefly, for memory other
+		 * threads free (the kernel's reclaim_throttle), woken as soon
+		 * as pages come back to the free lists. */
+		if (!waited && ukmem_lock_depth() == 0) {
+			waited = true;
+			if (wait_for_frees(seq, THROTTLE_NS))
+				continue;
+		}
 		if (!oom_allowed(gfp, order, ac) || oom_loops++ >= MAX_RECLAIM_RETRIES ||
 		    !ops->out_of_memory(gfp, order))
 			break;
@@ -267,12 +289,9 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 				ops->direct_reclaim(gfp, order, ac->preferred_nid);
 			if (ukmem_lock_depth() == 0)
 				drain_pages(-1);
-			/* Sleep until pages come back to the buddy lists (or
-			 * 10 ms pass: per-CPU lists of other threads do not
-			 * wake us). */
-			__atomic_fetch_add(&ukmem_mm.free_waiters, 1, __ATOMIC_SEQ_CST);
-			ukmem_plat_wait(&ukmem_mm.free_seq, seq, 10000000);
-			__atomic_fetch_sub(&ukmem_mm.free_waiters, 1, __ATOMIC_RELAXED);
+			/* Per-CPU lists of other threads do not wake us:
+			 * look again every 10 ms. */
+			wait_for_frees(seq, 10000000ULL);
 		}
 	}
 	warn_alloc(gfp, "page allocation failure: order:%u", order);

@@ -348,6 +348,51 @@ TEST(noretry_reclaims_once_retry_mayfail_while_progress)
 	release_all();
 }
 
+/* ---- waiting for memory others free --------------------------------------------------- */
+
+static struct page *big_block;
+static int oom_waits_seen;	/* atomic */
+
+static void *free_block_later(void *arg)
+{
+	(void)arg;
+	usleep(2000);
+	__free_pages(big_block, 9);	/* 2 MiB, above the min watermark: straight to the buddy lists */
+	return NULL;
+}
+
+static int oom_count_only(struct notifier_block *nb, unsigned long action, void *data)
+{
+	(void)nb;
+	(void)action;
+	(void)data;
+	__atomic_fetch_add(&oom_waits_seen, 1, __ATOMIC_RELAXED);
+	return NOTIFY_DONE;
+}
+
+TEST(gfp_kernel_waits_for_memory_another_thread_frees)
+{
+	struct notifier_block nb = { .notifier_call = oom_count_only };
+	size_t mark = log_mark();
+	struct page *p;
+	pthread_t t;
+
+	big_block = alloc_pages(GFP_KERNEL, 9);
+	ASSERT_NOT_NULL(big_block);
+	ASSERT_EQ(register_oom_notifier(&nb), 0);
+	pressure(0);			/* nothing reclaimable */
+	oom_waits_seen = 0;
+	ASSERT_EQ(pthread_create(&t, NULL, free_block_later, NULL), 0);
+	p = alloc_pages(GFP_KERNEL, 0);	/* reclaim finds nothing, waits, is woken */
+	pthread_join(t, NULL);
+	ASSERT_NOT_NULL(p);
+	EXPECT_EQ(__atomic_load_n(&oom_waits_seen, __ATOMIC_RELAXED), 0);
+	EXPECT_EQ(log_count_since(mark, "invoked oom-killer"), 0);
+	__free_pages(p, 0);
+	EXPECT_EQ(unregister_oom_notifier(&nb), 0);
+	release_all();
+}
+
 /* ---- out of memory ----------------------------------------------------------------- */
 
 static int oom_calls;
@@ -645,6 +690,7 @@ RUN_TESTS_SETUP(setup,
 	T(scopes_nest_and_are_per_thread),
 	T(scopes_restored_out_of_order_are_reported),
 	T(noretry_reclaims_once_retry_mayfail_while_progress),
+	T(gfp_kernel_waits_for_memory_another_thread_frees),
 	T(oom_notifier_frees_and_the_allocation_succeeds),
 	T(out_of_memory_reports_and_fails),
 	T(oom_notifier_that_allocates_is_reported_and_survived),
