@@ -206,16 +206,32 @@ static void walk_rank(int rank, bool lock)
 	}
 }
 
+/* fork: while the forking thread holds every lock, a signal handler on
+ * it must only try them: every rank counts as held, from before the first
+ * is taken until after the last is released. */
+static uint32_t fork_saved_mask;
+
 void ukmem_lock_all(void)
 {
+	struct lock_thread *t = &lock_thread;
+
+	fork_saved_mask = t->held_mask;
+	t->depth++;
+	t->held_mask = ~0u;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	for (int rank = 1; rank < NR_LOCK_RANKS; rank++)
 		walk_rank(rank, true);
 }
 
 void ukmem_unlock_all(void)
 {
+	struct lock_thread *t = &lock_thread;
+
 	for (int rank = NR_LOCK_RANKS - 1; rank >= 1; rank--)
 		walk_rank(rank, false);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->held_mask = fork_saved_mask;
+	t->depth--;
 }
 
 int ukmem_lock_missing_walkers(void)

@@ -91,8 +91,7 @@ void ukmem_memalloc_restore(unsigned int flag, unsigned int saved)
 		dump_stack();
 		return;
 	}
-	scope_depth[slot]--;
-	if ((saved & flag) && scope_depth[slot] == 0) {
+	if ((saved & flag) && scope_depth[slot] == 1) {
 		/* An inner scope ended after the outer one: setting the flag
 		 * back would leave it set for ever. */
 		ukmem_warn("WARNING: %s_restore() out of order: the scope it ends was not the "
@@ -100,7 +99,11 @@ void ukmem_memalloc_restore(unsigned int flag, unsigned int saved)
 		dump_stack();
 		saved = 0;
 	}
+	/* The flag before the depth: a signal handler that cuts in between
+	 * sees the flag already as the scope leaves it. */
 	current_flags = (current_flags & ~flag) | (saved & flag);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	scope_depth[slot]--;
 }
 
 /* ---- preempt_count ------------------------------------------------------------- */

@@ -119,7 +119,8 @@ void *decay_get(size_t size, size_t align, bool huge)
 		return NULL;
 	if (!huge)
 		size = PAGE_SIZE << get_order(size);
-	ukmem_lock(&decay_lock);
+	if (!ukmem_lock(&decay_lock))
+		return NULL;	/* out of order (a shrinker's free, say): no reuse */
 	n = expire_locked(ukmem_plat_now_ns(), gone);
 	for (unsigned int i = 0; i < decay_nr; i++)
 		if (fits(&decay_slots[i], size, align, huge) &&
@@ -141,7 +142,8 @@ bool decay_put(void *p, size_t usable, bool huge)
 	if (usable > DECAY_MAX_BLOCK)
 		return false;
 	now = ukmem_plat_now_ns();
-	ukmem_lock(&decay_lock);
+	if (!ukmem_lock(&decay_lock))
+		return false;	/* not kept: the caller frees it */
 	for (unsigned int i = 0; i < decay_nr; i++) {
 		if (decay_slots[i].p == p) {
 			ukmem_unlock(&decay_lock);

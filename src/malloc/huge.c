@@ -25,10 +25,11 @@
  * bound is vmalloc's, not ours.  A lookup never dereferences the pointer
  * it is given: a bad pointer costs a probe, not a crash.
  *
- * Lock: huge_lock (src/lib/lockrank.h), ranked before vmalloc's own
- * lock: vmalloc and vfree run under it, which keeps a huge allocation and
- * its registry entry one step.  Huge requests are rare and large, so
- * serialising them costs little.
+ * Lock: huge_lock (src/lib/lockrank.h) guards the table only; vmalloc
+ * and vfree run with it dropped (vmalloc may reclaim, and a shrinker may
+ * free a huge block): an allocation reserves its slot first, a free
+ * removes its entry first.  A caller that could only try the lock (out
+ * of rank order) gets "not a huge block" / NULL, never an unlocked table.
  */
 #include <ukmem/vmalloc.h>
 
@@ -116,14 +117,24 @@ void *huge_alloc(size_t size, size_t align, bool zero)
 	total = PAGE_ALIGN(size) + extra;
 	if (total > HUGE_MAX_BYTES)
 		return NULL;
+	/* A slot first, then the area with the lock dropped: vmalloc takes
+	 * arena pages and may run reclaim, whose shrinkers may free huge
+	 * blocks themselves. */
+	if (!ukmem_lock(&huge_lock))
+		return NULL;
+	if (huge_live >= HUGE_MAX_LIVE) {
+		ukmem_unlock(&huge_lock);
+		return NULL;
+	}
+	huge_live++;		/* the slot, reserved */
+	ukmem_unlock(&huge_lock);
+	area = (uintptr_t)ukmem_vmalloc(total, gfp, NUMA_NO_NODE);
 	ukmem_lock(&huge_lock);
-	if (huge_live < HUGE_MAX_LIVE) {
-		area = (uintptr_t)ukmem_vmalloc(total, gfp, NUMA_NO_NODE);
-		if (area) {
-			ptr = (area + align - 1) & ~(uintptr_t)(align - 1);
-			huge_insert_locked(ptr, (uint32_t)((ptr - area) >> PAGE_SHIFT),
-					   (uint32_t)(total >> PAGE_SHIFT));
-		}
+	huge_live--;
+	if (area) {
+		ptr = (area + align - 1) & ~(uintptr_t)(align - 1);
+		huge_insert_locked(ptr, (uint32_t)((ptr - area) >> PAGE_SHIFT),
+				   (uint32_t)(total >> PAGE_SHIFT));
 	}
 	ukmem_unlock(&huge_lock);
 	return (void *)ptr;
@@ -134,7 +145,8 @@ size_t huge_usable(const void *p)
 	size_t usable = 0;
 	int i;
 
-	ukmem_lock(&huge_lock);
+	if (!ukmem_lock(&huge_lock))
+		return 0;
 	i = huge_find_locked((uintptr_t)p);
 	if (i >= 0)
 		usable = (size_t)(huge_table[i].pages - huge_table[i].lead) << PAGE_SHIFT;
@@ -147,13 +159,15 @@ bool huge_free(void *p)
 	uintptr_t area = 0;
 	int i;
 
-	ukmem_lock(&huge_lock);
+	if (!ukmem_lock(&huge_lock))
+		return false;
 	i = huge_find_locked((uintptr_t)p);
 	if (i >= 0) {
 		area = (uintptr_t)p - ((uintptr_t)huge_table[i].lead << PAGE_SHIFT);
 		huge_delete_locked((unsigned int)i);
-		ukmem_vfree((void *)area);
 	}
 	ukmem_unlock(&huge_lock);
+	if (area)
+		ukmem_vfree((void *)area);
 	return area != 0;
 }

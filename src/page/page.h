@@ -54,7 +54,7 @@ struct page_reclaim_ops {
 	unsigned long (*direct_reclaim)(gfp_t gfp, unsigned int order, int nid);
 	bool (*out_of_memory)(gfp_t gfp, unsigned int order);
 	/* An allocation with __GFP_KSWAPD_RECLAIM found the node low. */
-	void (*wake_kswapd)(unsigned int order, int highest_zoneidx, int nid);
+	void (*wake_kswapd)(gfp_t gfp, unsigned int order, int highest_zoneidx, int nid);
 };
 
 void page_set_reclaim_ops(const struct page_reclaim_ops *ops);

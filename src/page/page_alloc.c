@@ -224,16 +224,20 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 	bool can_direct_reclaim;
 	int oom_loops = 0;
 	bool drained = false, waited = false;
+	int costly_loops = 0;
 	struct page *page;
 
 	gfp = ukmem_gfp_context(gfp, pflags);
 	alloc_flags = gfp_to_alloc_flags(gfp);
 	can_direct_reclaim = gfp & __GFP_DIRECT_RECLAIM;
-	if ((pflags & PF_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC))
+	/* A reclaiming task may use every reserve, but not an interrupt that
+	 * cut into it (the kernel's __gfp_pfmemalloc_flags). */
+	if ((pflags & PF_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC) &&
+	    !(ukmem_preempt_count() & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_MASK)))
 		alloc_flags |= ALLOC_NO_WATERMARKS;
 	/* The fast path failed at the low watermark: background reclaim. */
 	if (ops && (gfp & __GFP_KSWAPD_RECLAIM))
-		ops->wake_kswapd(order, ac->highest_zoneidx, ac->preferred_nid);
+		ops->wake_kswapd(gfp, order, ac->highest_zoneidx, ac->preferred_nid);
 	for (;;) {
 		unsigned long progress;
 		int seq;
@@ -247,7 +251,11 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 			drained = true;
 			continue;
 		}
-		if (!can_direct_reclaim || !ops || (pflags & PF_MEMALLOC))
+		/* Reclaim runs shrinkers, which may take any lock: not for a
+		 * caller inside a ukmem lock (a cache being made, a control
+		 * file written), which fails instead, as under a spinlock. */
+		if (!can_direct_reclaim || !ops || (pflags & PF_MEMALLOC) ||
+		    ukmem_lock_depth() > 0)
 			break;
 		zone_event_add_atomic(&NODE_DATA(ac->preferred_nid)->node_zones[ac->highest_zoneidx],
 				      EV_ALLOCSTALL, 1);
@@ -260,6 +268,13 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 			break;
 		if (order > PAGE_ALLOC_COSTLY_ORDER && !(gfp & __GFP_RETRY_MAYFAIL))
 			break;
+		/* Progress is no promise for a costly order (fragmentation):
+		 * the kernel's should_reclaim_retry counts such loops anyway. */
+		if (order > PAGE_ALLOC_COSTLY_ORDER) {
+			if (++costly_loops > MAX_RECLAIM_RETRIES)
+				break;
+			continue;
+		}
 		if (progress)
 			continue;
 		/* Nothing to reclaim: wait once, briefly, for memory other
@@ -285,7 +300,7 @@ static struct page *alloc_pages_slowpath(gfp_t gfp, unsigned int order,
 						      alloc_flags | ALLOC_MIN_RESERVE, ac);
 			if (page)
 				return page;
-			if (ops && !(pflags & PF_MEMALLOC))
+			if (ops && !(pflags & PF_MEMALLOC) && ukmem_lock_depth() == 0)
 				ops->direct_reclaim(gfp, order, ac->preferred_nid);
 			if (ukmem_lock_depth() == 0)
 				drain_pages(-1);

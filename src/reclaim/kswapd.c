@@ -8,9 +8,11 @@
  *
  * Theory
  * ------
- * Hosted, each node's kswapd is a thread of ukmem's own, started by the
- * first wakeup that holds no ukmem lock (starting a thread may allocate
- * through libc) and is not itself reclaiming.  On the bare platform there
+ * Hosted, each node's kswapd is a thread of ukmem's own, started when the
+ * first shrinker or OOM notifier registers, or else by the first wakeup
+ * from a caller that may sleep, holds no ukmem lock, is not atomic (a
+ * signal handler, preempt_disable) and is not itself reclaiming: starting
+ * a thread may allocate through libc and take its locks.  On the bare platform there
  * are no such threads: wakeups are recorded and the program runs
  * ukmem_kswapd_run() where its background work runs.  The option
  * kswapd=off leaves every wakeup unrecorded.
@@ -19,7 +21,9 @@
  * clears the flag before it balances, so a wakeup during a pass makes one
  * more pass.  A pass runs as PF_MEMALLOC, from DEF_PRIORITY down to 0, the
  * shrinkers and from DEF_PRIORITY - 2 on the slab layer's free memory,
- * stopping as soon as the node is balanced.  Counted in /proc/vmstat:
+ * stopping as soon as the node is balanced.  After 16 passes in a row that
+ * gave nothing back, the node is left alone until direct reclaim makes
+ * progress again (the kernel's kswapd_failures).  Counted in /proc/vmstat:
  * pageoutrun (passes), kswapd_high_wmark_hit_quickly (woken with the node
  * already balanced), kswapd_low_wmark_hit_quickly (already above low, not
  * yet high).  pgscan_kswapd and pgsteal_kswapd count LRU pages, which user
@@ -28,13 +32,17 @@
  * fork: the child has no kswapd threads; reclaim_fork_child lets the next
  * wakeup start them again.
  */
+#include "lib/task.h"
 #include "reclaim/internal.h"
 
 struct kswapd_node {
 	int wake_seq;		/* futex word: bumped by every wakeup */
 	int pending;		/* atomic: a wakeup not yet handled */
 	int started;		/* atomic: 0 none, 1 running, 2 cannot (bare) */
+	int failures;		/* atomic: passes in a row that freed nothing */
 };
+
+#define KSWAPD_MAX_FAILURES 16	/* the kernel's MAX_RECLAIM_RETRIES */
 
 static struct kswapd_node nodes[MAX_NUMNODES];
 static unsigned long pageoutrun, low_quick, high_quick;	/* atomic */
@@ -62,6 +70,7 @@ static bool node_balanced(int nid, enum zone_watermarks mark)
 int ukmem_kswapd_run(int nid)
 {
 	unsigned long (*slab_fn)(gfp_t, int) = reclaim_slab_fn();
+	unsigned long before, freed_pages = 0;
 	unsigned int pflags;
 
 	if (nid < 0 || nid >= ukmem_mm.nr_nodes ||
@@ -73,15 +82,24 @@ int ukmem_kswapd_run(int nid)
 	}
 	if (node_balanced(nid, WMARK_LOW))
 		__atomic_fetch_add(&low_quick, 1, __ATOMIC_RELAXED);
+	/* A node that many passes could not help is left to direct reclaim
+	 * until that makes progress (the kernel's kswapd_failures). */
+	if (__atomic_load_n(&nodes[nid].failures, __ATOMIC_RELAXED) >= KSWAPD_MAX_FAILURES)
+		return 1;
 	__atomic_fetch_add(&pageoutrun, 1, __ATOMIC_RELAXED);
+	before = page_free_pages();
 	pflags = memalloc_noreclaim_save();
 	for (int priority = DEF_PRIORITY; priority >= 0 && !node_balanced(nid, WMARK_HIGH);
 	     priority--) {
 		shrink_slab(GFP_KERNEL, nid, priority);
 		if (slab_fn && priority <= DEF_PRIORITY - 2)
-			slab_fn(GFP_KERNEL, priority);
+			freed_pages += slab_fn(GFP_KERNEL, priority);
 	}
 	memalloc_noreclaim_restore(pflags);
+	if (page_free_pages() > before || freed_pages)
+		__atomic_store_n(&nodes[nid].failures, 0, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_add(&nodes[nid].failures, 1, __ATOMIC_RELAXED);
 	return 1;
 }
 
@@ -98,10 +116,43 @@ static void kswapd_main(void *arg)
 	}
 }
 
-void reclaim_wake_kswapd(unsigned int order, int highest_zoneidx, int nid)
+/* Start node nid's thread if it is not running.  Starting a thread may
+ * allocate through libc and take its locks: only from a caller that may
+ * sleep (may_sleep), holds no ukmem lock and is no signal handler, atomic
+ * section or reclaimer. */
+static void start_kswapd(int nid, bool may_sleep)
+{
+	struct kswapd_node *k = &nodes[nid];
+	int none = 0;
+
+	if (__atomic_load_n(&k->started, __ATOMIC_ACQUIRE) || !may_sleep ||
+	    ukmem_lock_depth() > 0 || ukmem_task_atomic ||
+	    (ukmem_current_flags() & PF_MEMALLOC) ||
+	    !__atomic_compare_exchange_n(&k->started, &none, 1, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED))
+		return;
+	if (!ukmem_plat_thread_start(kswapd_main, (void *)(long)nid))
+		__atomic_store_n(&k->started, 2, __ATOMIC_RELEASE);
+}
+
+void reclaim_kswapd_progress(void)
+{
+	for (int nid = 0; nid < MAX_NUMNODES; nid++)
+		if (__atomic_load_n(&nodes[nid].failures, __ATOMIC_RELAXED))
+			__atomic_store_n(&nodes[nid].failures, 0, __ATOMIC_RELAXED);
+}
+
+void reclaim_start_kswapd(void)
+{
+	if (!kswapd_enabled())
+		return;
+	for (int nid = 0; nid < ukmem_mm.nr_nodes; nid++)
+		start_kswapd(nid, true);
+}
+
+void reclaim_wake_kswapd(gfp_t gfp, unsigned int order, int highest_zoneidx, int nid)
 {
 	struct kswapd_node *k;
-	int none = 0;
 
 	(void)order;
 	(void)highest_zoneidx;
@@ -112,13 +163,7 @@ void reclaim_wake_kswapd(unsigned int order, int highest_zoneidx, int nid)
 		__atomic_fetch_add(&k->wake_seq, 1, __ATOMIC_RELEASE);
 		ukmem_plat_wake(&k->wake_seq, 1);
 	}
-	if (__atomic_load_n(&k->started, __ATOMIC_ACQUIRE) || ukmem_lock_depth() > 0 ||
-	    (ukmem_current_flags() & PF_MEMALLOC) ||
-	    !__atomic_compare_exchange_n(&k->started, &none, 1, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_RELAXED))
-		return;
-	if (!ukmem_plat_thread_start(kswapd_main, (void *)(long)nid))
-		__atomic_store_n(&k->started, 2, __ATOMIC_RELEASE);
+	start_kswapd(nid, gfp & __GFP_DIRECT_RECLAIM);
 }
 
 void reclaim_fork_child(void)
@@ -126,6 +171,9 @@ void reclaim_fork_child(void)
 	for (int nid = 0; nid < MAX_NUMNODES; nid++)
 		if (__atomic_load_n(&nodes[nid].started, __ATOMIC_RELAXED) == 1)
 			__atomic_store_n(&nodes[nid].started, 0, __ATOMIC_RELAXED);
+	/* Pins held by threads the child does not have would make an
+	 * unregister wait for ever. */
+	reclaim_unpin_all();
 }
 
 bool reclaim_vm_event(const char *name, unsigned long *value)
@@ -135,6 +183,8 @@ bool reclaim_vm_event(const char *name, unsigned long *value)
 		unsigned long *counter;
 	} events[] = {
 		{ "pageoutrun", &pageoutrun },
+		{ "drop_slab", &reclaim_drop_slab_count },
+		{ "drop_pagecache", &reclaim_drop_pagecache_count },
 		{ "kswapd_low_wmark_hit_quickly", &low_quick },
 		{ "kswapd_high_wmark_hit_quickly", &high_quick },
 	};

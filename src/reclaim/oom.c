@@ -47,6 +47,7 @@ int ukmem_register_oom_notifier(struct notifier_block *nb)
 	*pp = nb;
 	ukmem_unlock(&reclaim_lock);
 	reclaim_plug_in();
+	reclaim_start_kswapd();
 	return 0;
 }
 
@@ -85,6 +86,12 @@ static struct notifier_block *pin_from_locked(struct notifier_block *nb)
 	if (nb)
 		__atomic_fetch_add(&nb->ukmem_active, 1, __ATOMIC_RELAXED);
 	return nb;
+}
+
+void oom_unpin_all(void)
+{
+	for (struct notifier_block *nb = oom_chain; nb; nb = nb->next)
+		__atomic_store_n(&nb->ukmem_active, 0, __ATOMIC_RELAXED);
 }
 
 /* Run the chain; the pages the notifiers freed. */

@@ -31,6 +31,8 @@ void reclaim_set_slab_reclaim(unsigned long (*fn)(gfp_t gfp, int priority));
 /* Every shrinker until little more is freed: /proc/sys/vm/drop_caches
  * (2 or 3).  Returns the objects freed. */
 unsigned long reclaim_drop_slab(void);
+/* drop_caches 1: no page cache here, but the kernel counts the event. */
+void reclaim_note_drop_pagecache(void);
 
 /* Objects the shrinkers were asked to scan, summed (vmstat slabs_scanned). */
 unsigned long reclaim_slabs_scanned(void);

@@ -38,6 +38,7 @@
 
 static struct shrinker *shrinkers;	/* newest first, under reclaim_lock */
 static unsigned long slabs_scanned;	/* atomic */
+unsigned long reclaim_drop_slab_count, reclaim_drop_pagecache_count;	/* atomic */
 static struct ratelimit_state bad_rs = { .interval_ns = 5000000000ULL, .burst = 10 };
 
 unsigned long reclaim_slabs_scanned(void)
@@ -59,6 +60,13 @@ void reclaim_wait_idle(int *active)
 
 	while ((n = __atomic_load_n(active, __ATOMIC_ACQUIRE)) != 0)
 		ukmem_plat_wait(active, n, 10000000);
+}
+
+void reclaim_unpin_all(void)
+{
+	for (struct shrinker *s = shrinkers; s; s = s->ukmem_next)
+		__atomic_store_n(&s->ukmem_active, 0, __ATOMIC_RELAXED);
+	oom_unpin_all();
 }
 
 /* The first live shrinker from s on, pinned; NULL at the end.  Lock held. */
@@ -175,6 +183,7 @@ unsigned long reclaim_drop_slab(void)
 	unsigned int pflags = memalloc_noreclaim_save();
 	int shift = 0;
 
+	__atomic_fetch_add(&reclaim_drop_slab_count, 1, __ATOMIC_RELAXED);
 	/* As the kernel's drop_slab: until a round frees next to nothing. */
 	do {
 		int nid;
@@ -186,6 +195,11 @@ unsigned long reclaim_drop_slab(void)
 	} while ((freed >> shift++) > 1 && shift < 64);
 	memalloc_noreclaim_restore(pflags);
 	return total;
+}
+
+void reclaim_note_drop_pagecache(void)
+{
+	__atomic_fetch_add(&reclaim_drop_pagecache_count, 1, __ATOMIC_RELAXED);
 }
 
 /* ---- the registry -------------------------------------------------------------- */
@@ -218,6 +232,7 @@ static int link_shrinker(struct shrinker *s)
 	shrinkers = s;
 	ukmem_unlock(&reclaim_lock);
 	reclaim_plug_in();
+	reclaim_start_kswapd();
 	return 0;
 }
 
@@ -298,6 +313,14 @@ int ukmem_register_shrinker(struct shrinker *s, const char *fmt, ...)
 		return -EINVAL;
 	if (!ukmem_ensure_init())
 		return -ENOMEM;
+	if (!(s->flags & SHRINKER_REGISTERED)) {
+		/* A shrinker the caller owns may come from the stack or
+		 * malloc: the kernel zeroes what it keeps in it. */
+		s->flags &= SHRINKER_NUMA_AWARE | SHRINKER_MEMCG_AWARE | SHRINKER_NONSLAB;
+		s->ukmem_active = 0;
+		s->ukmem_next = NULL;
+		__builtin_memset(s->nr_deferred, 0, sizeof(s->nr_deferred));
+	}
 	va_start(ap, fmt);
 	set_name(s, fmt, ap);
 	va_end(ap);

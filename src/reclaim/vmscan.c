@@ -58,6 +58,8 @@ static unsigned long direct_reclaim(gfp_t gfp, unsigned int order, int nid)
 			break;
 	}
 	memalloc_noreclaim_restore(pflags);
+	if (now > before || slab_pages)
+		reclaim_kswapd_progress();
 	return (now > before ? now - before : 0) + slab_pages;
 }
 

@@ -7,10 +7,11 @@
  * A pool keeps a reserve of min_nr elements taken from its allocator at
  * creation.  mempool_alloc tries the allocator first, with a mask that
  * neither reclaims nor starts I/O nor warns (the reserve is the fallback),
- * then the reserve; a caller that may sleep then waits for mempool_free to
- * bring an element back, and after each wait (5 s at most, as the
- * kernel's io_schedule_timeout(5 * HZ)) tries the allocator again, now
- * with its full mask.  So a sleeping mempool_alloc never returns NULL.
+ * then the reserve; a caller that may sleep then tries the allocator with
+ * its full mask (reclaim), and after that waits for mempool_free to bring
+ * an element back (5 s at most, as the kernel's io_schedule_timeout(5 *
+ * HZ)) and tries again.  So a sleeping mempool_alloc never returns NULL.
+ * A pool must be exited before it is initialised again (else -EBUSY).
  * mempool_free refills the reserve before it gives anything back.
  *
  * Invariants: 0 <= curr_nr <= min_nr; elements[0 .. curr_nr) are free
@@ -70,6 +71,17 @@ static void pools_link(mempool_t *pool)
 	ukmem_unlock(&mempool_list_lock);
 }
 
+static bool pool_is_linked(mempool_t *pool)
+{
+	bool found = false;
+
+	ukmem_lock(&mempool_list_lock);
+	for (mempool_t *p = pools; p && !found; p = p->ukmem_next)
+		found = p == pool;
+	ukmem_unlock(&mempool_list_lock);
+	return found;
+}
+
 static void pools_unlink(mempool_t *pool)
 {
 	ukmem_lock(&mempool_list_lock);
@@ -102,6 +114,11 @@ int ukmem_mempool_init(mempool_t *pool, int min_nr, mempool_alloc_t *alloc_fn,
 		ukmem_printk("ukmem: mempool_init: %s\n", !pool ? "no pool" :
 			     min_nr < 0 ? "min_nr < 0" : "no alloc or free function");
 		return -EINVAL;
+	}
+	if (pool_is_linked(pool)) {
+		ukmem_warn("WARNING: mempool_init(0x%p): the pool is live (mempool_exit first)\n",
+			   (void *)pool);
+		return -EBUSY;
 	}
 	__builtin_memset(pool, 0, sizeof(*pool));
 	ukmem_lock_init(pool_lock(pool), LOCK_RANK_MEMPOOL);
@@ -180,9 +197,16 @@ int ukmem_mempool_resize(mempool_t *pool, int new_min_nr)
 		return ukmem_mempool_resize(pool, new_min_nr);
 	}
 	__builtin_memcpy(new_elements, pool->elements, (size_t)pool->curr_nr * sizeof(void *));
-	ukmem_kfree(pool->elements);
-	pool->elements = new_elements;
-	pool->min_nr = new_min_nr;
+	{
+		void **old = pool->elements;
+
+		pool->elements = new_elements;
+		pool->min_nr = new_min_nr;
+		/* kfree takes slab locks, ranked before this pool's. */
+		ukmem_unlock(pool_lock(pool));
+		ukmem_kfree(old);
+		ukmem_lock(pool_lock(pool));
+	}
 	while (pool->curr_nr < pool->min_nr) {
 		void *element;
 
@@ -233,6 +257,12 @@ void *ukmem_mempool_alloc(mempool_t *pool, gfp_t gfp)
 		ukmem_unlock(pool_lock(pool));
 		if (!(gfp & __GFP_DIRECT_RECLAIM))
 			return NULL;
+		/* The reserve is empty: the kernel first tries the allocator
+		 * with the caller's full mask (reclaim), then waits. */
+		if (gfp_temp != gfp) {
+			gfp_temp = gfp;
+			continue;
+		}
 		/* Wait for an element to come back, then try the allocator
 		 * again with the full mask. */
 		__atomic_fetch_add(&pool->ukmem_waiters, 1, __ATOMIC_SEQ_CST);

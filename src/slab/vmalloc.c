@@ -127,7 +127,7 @@ struct vm_slot {
 	unsigned int len;
 	unsigned int state;
 	unsigned int next, prev;
-	unsigned long charge_pfn;	/* pfn + 1; 0: no block starts here */
+	uint64_t charge_pfn;		/* pfn + 1; 0: no block starts here */
 	unsigned int charge_order;
 };
 
@@ -353,7 +353,7 @@ static void uncharge_area(unsigned int idx, unsigned int nr)
 			k++;
 			continue;
 		}
-		ukmem_free_pages(pfn_to_page(s->charge_pfn - 1), order);
+		ukmem_free_pages(pfn_to_page((unsigned long)(s->charge_pfn - 1)), order);
 		s->charge_pfn = 0;
 		s->charge_order = 0;
 		k += 1u << order;

@@ -237,6 +237,10 @@ int ukmem_ctl_write(const char *path, const char *value)
 		return -EACCES;
 	if (!ukmem_ensure_init())
 		return -ENOMEM;
+	/* drop_caches runs the shrinkers, which may take any lock: with no
+	 * ukmem lock held, not under ctl_lock (it needs no serialising). */
+	if (file->store == stats_drop_caches_store)
+		return ukmem_lock_depth() > 0 ? -EAGAIN : file->store(value);
 	if (!ctl_lock_acquire())
 		return -EAGAIN;
 	ret = file->store(value);

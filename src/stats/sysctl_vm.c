@@ -155,13 +155,14 @@ int stats_lowmem_reserve_ratio_store(const char *value)
 /* ---- drop_caches ---------------------------------------------------------------- */
 
 /*
- * drop_caches_sysctl_handler: an int in 1..4 (write-only, mode 0200).
+ * drop_caches_sysctl_handler: an int in 1..4 (write-only, mode 0200),
+ * run without ctl.c's lock (ctl.c says why).
  * Bit 2 frees what the shrinkers can give back (drop_slab) and what the
  * slab layer holds free; bit 1 would drop the page cache, which user space
  * does not have; bit 4 silences the message for good, as the kernel's
  * static stfu does.
  */
-static int drop_caches_quiet;	/* under ctl.c's lock */
+static int drop_caches_quiet;	/* atomic */
 
 int stats_drop_caches_show(struct seq_buf *s)
 {
@@ -175,12 +176,15 @@ int stats_drop_caches_store(const char *value)
 
 	if (parse_one_int(value, 1, 4, &v))
 		return -EINVAL;
+	if (v & 1)
+		reclaim_note_drop_pagecache();
 	if (v & 2) {
 		reclaim_drop_slab();
 		slab_reclaim_all(GFP_KERNEL, 0);
 	}
-	drop_caches_quiet |= v & 4;
-	if (!drop_caches_quiet)
+	/* The kernel prints, then remembers bit 4: "4" is said once. */
+	if (!__atomic_load_n(&drop_caches_quiet, __ATOMIC_RELAXED))
 		ukmem_printk("%s (%d): drop_caches: %d\n", ukmem_plat_comm(), ukmem_plat_tid(), v);
+	__atomic_fetch_or(&drop_caches_quiet, v & 4, __ATOMIC_RELAXED);
 	return 0;
 }

@@ -180,7 +180,7 @@ TEST(low_watermark_wakes_kswapd_which_reclaims_to_high)
 
 TEST(a_pass_in_the_caller_and_an_idle_node)
 {
-	unsigned long quick = vmstat("kswapd_high_wmark_hit_quickly");
+	unsigned long before = vmstat("kswapd_high_wmark_hit_quickly") + vmstat("pageoutrun");
 
 	EXPECT_EQ(ukmem_kswapd_run(0), 0);	/* nothing pending */
 	EXPECT_EQ(ukmem_kswapd_run(-1), 0);
@@ -194,7 +194,27 @@ TEST(a_pass_in_the_caller_and_an_idle_node)
 	ukmem_drain_all();
 	usleep(100 * 1000);	/* kswapd's thread may handle it first */
 	ukmem_kswapd_run(0);
-	EXPECT_GT(vmstat("kswapd_high_wmark_hit_quickly") + vmstat("pageoutrun"), quick);
+	EXPECT_GT(vmstat("kswapd_high_wmark_hit_quickly") + vmstat("pageoutrun"), before);
+}
+
+/* A node kswapd cannot help (nothing reclaimable) is left alone after 16
+ * futile passes, however often it is woken. */
+TEST(a_hopeless_node_is_left_alone)
+{
+	unsigned long runs;
+	struct page *p;
+
+	while (nr_held < ARENA_PAGES &&
+	       (p = alloc_pages(GFP_NOWAIT | __GFP_MEMALLOC | __GFP_NOWARN, 0)) != NULL)
+		held[nr_held++] = p;
+	runs = vmstat("pageoutrun");
+	for (int i = 0; i < 60; i++) {
+		EXPECT_TRUE(alloc_pages(GFP_NOWAIT | __GFP_NOWARN, 0) == NULL);	/* wakes */
+		usleep(2000);
+	}
+	EXPECT_LE(vmstat("pageoutrun") - runs, 16);	/* not 60 */
+	while (nr_held > 0)
+		__free_pages(held[--nr_held], 0);
 }
 
 static void setup(void)
@@ -206,4 +226,5 @@ static void setup(void)
 
 RUN_TESTS_SETUP(setup,
 	T(low_watermark_wakes_kswapd_which_reclaims_to_high),
-	T(a_pass_in_the_caller_and_an_idle_node))
+	T(a_pass_in_the_caller_and_an_idle_node),
+	T(a_hopeless_node_is_left_alone))

@@ -508,7 +508,11 @@ TEST(drop_caches_runs_every_shrinker)
 	EXPECT_EQ(ukmem_ctl_write("/proc/sys/vm/drop_caches", "2"), 0);
 	EXPECT_EQ(cache.nr, 0);
 	EXPECT_EQ(log_count_since(mark, "drop_caches: 2"), 1);
+	EXPECT_UEQ(vmstat("drop_slab"), 1);
+	EXPECT_UEQ(vmstat("drop_pagecache"), 1);
+	mark = log_mark();
 	EXPECT_EQ(ukmem_ctl_write("/proc/sys/vm/drop_caches", "4"), 0);
+	EXPECT_EQ(log_count_since(mark, "drop_caches: 4"), 1);	/* said, then quiet */
 	mark = log_mark();
 	EXPECT_EQ(ukmem_ctl_write("/proc/sys/vm/drop_caches", "3"), 0);
 	EXPECT_EQ(log_count_since(mark, "drop_caches"), 0);	/* 4 silenced it */

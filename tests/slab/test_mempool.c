@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ukmem.h>
@@ -79,19 +80,28 @@ TEST(the_reserve_serves_when_memory_is_gone)
 
 static mempool_t *shared_pool;
 static void *handed_back;
-static int freer_done;	/* atomic */
+static int freer_about_to_free;	/* atomic */
 
 static void *free_later(void *arg)
 {
 	(void)arg;
 	usleep(100 * 1000);
+	__atomic_store_n(&freer_about_to_free, 1, __ATOMIC_RELEASE);
 	mempool_free(handed_back, shared_pool);
-	__atomic_store_n(&freer_done, 1, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 TEST(a_sleeping_alloc_waits_for_a_free_on_another_thread)
 {
+	uint64_t t0, waited_ms;
 	pthread_t t;
 	void *a, *b;
 
@@ -101,11 +111,15 @@ TEST(a_sleeping_alloc_waits_for_a_free_on_another_thread)
 	a = mempool_alloc(shared_pool, GFP_KERNEL);	/* the reserve's one */
 	ASSERT_NOT_NULL(a);
 	handed_back = a;
-	__atomic_store_n(&freer_done, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&freer_about_to_free, 0, __ATOMIC_RELAXED);
 	ASSERT_EQ(pthread_create(&t, NULL, free_later, NULL), 0);
+	t0 = mono_ms();
 	b = mempool_alloc(shared_pool, GFP_KERNEL);	/* waits, never NULL */
+	waited_ms = mono_ms() - t0;
 	EXPECT_TRUE(b == a);
-	EXPECT_EQ(__atomic_load_n(&freer_done, __ATOMIC_ACQUIRE), 1);
+	EXPECT_EQ(__atomic_load_n(&freer_about_to_free, __ATOMIC_ACQUIRE), 1);
+	/* Woken by the free, not by the 5 s timeout. */
+	EXPECT_LT(waited_ms, 2000);
 	pthread_join(t, NULL);
 	mempool_free(b, shared_pool);
 	release();
@@ -161,6 +175,10 @@ TEST(resize_and_init_exit)
 	mempool_destroy(NULL);
 	mempool_free(NULL, NULL);
 	EXPECT_EQ(mempool_init(&pool, -1, mempool_kmalloc, mempool_kfree, (void *)64), -22);
+	/* A live pool is not initialised again. */
+	ASSERT_EQ(mempool_init(&pool, 1, mempool_kmalloc, mempool_kfree, (void *)64), 0);
+	EXPECT_EQ(mempool_init(&pool, 1, mempool_kmalloc, mempool_kfree, (void *)64), -16);
+	mempool_exit(&pool);
 }
 
 TEST(a_foreign_element_is_reported_and_left_alone)
