@@ -9,7 +9,7 @@
 #include "lib/lib.h"
 #include "reclaim/reclaim.h"
 
-#define DEF_PRIORITY		12	/* reclaim starts gently: 1/4096 of each cache */
+#define DEF_PRIORITY		12	/* reclaim starts gently: freeable >> 12, times 4 / seeks */
 #define SWAP_CLUSTER_MAX	32UL	/* pages one direct reclaim aims for */
 
 /* /proc/vmstat drop_slab and drop_pagecache (shrinker.c). */

@@ -17,7 +17,7 @@
  * (nr_deferred >> p), at most 2 * freeable, in batches of batch (default
  * SHRINK_BATCH), stopping at SHRINK_STOP.  What was asked and not scanned
  * is deferred to the next pass, up to 2 * freeable.  These are the
- * kernel's numbers; DEF_PRIORITY 12 scans 1/1024 of a DEFAULT_SEEKS cache.
+ * kernel's numbers; DEF_PRIORITY 12 scans 1/2048 of a DEFAULT_SEEKS cache.
  *
  * Bad shrinkers are survived: a count past any real cache (> ULONG_MAX / 8
  * objects, but not SHRINK_EMPTY: a counter gone negative) is reported and the shrinker skipped for
