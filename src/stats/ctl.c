@@ -52,23 +52,24 @@ struct ctl_file {
 	const char *path;
 	int (*show)(struct seq_buf *s);
 	int (*store)(const char *value);	/* NULL: read-only */
+	bool unlocked;				/* store without ctl_lock */
 };
 
 static const struct ctl_file ctl_files[] = {
-	{ "/proc/buddyinfo", stats_buddyinfo_show, NULL },
-	{ "/proc/pagetypeinfo", stats_pagetypeinfo_show, NULL },
-	{ "/proc/zoneinfo", stats_zoneinfo_show, NULL },
-	{ "/proc/meminfo", stats_meminfo_show, NULL },
-	{ "/proc/vmstat", stats_vmstat_show, NULL },
+	{ "/proc/buddyinfo", stats_buddyinfo_show, NULL, false },
+	{ "/proc/pagetypeinfo", stats_pagetypeinfo_show, NULL, false },
+	{ "/proc/zoneinfo", stats_zoneinfo_show, NULL, false },
+	{ "/proc/meminfo", stats_meminfo_show, NULL, false },
+	{ "/proc/vmstat", stats_vmstat_show, NULL, false },
 	{ "/proc/sys/vm/min_free_kbytes", stats_min_free_kbytes_show,
-	  stats_min_free_kbytes_store },
+	  stats_min_free_kbytes_store, false },
 	{ "/proc/sys/vm/watermark_scale_factor", stats_watermark_scale_factor_show,
-	  stats_watermark_scale_factor_store },
+	  stats_watermark_scale_factor_store, false },
 	{ "/proc/sys/vm/lowmem_reserve_ratio", stats_lowmem_reserve_ratio_show,
-	  stats_lowmem_reserve_ratio_store },
-	{ "/proc/sys/vm/drop_caches", stats_drop_caches_show, stats_drop_caches_store },
-	{ "/proc/slabinfo", stats_slabinfo_show, NULL },
-	{ "/proc/sys/kernel/tainted", stats_tainted_show, NULL },
+	  stats_lowmem_reserve_ratio_store, false },
+	{ "/proc/sys/vm/drop_caches", stats_drop_caches_show, stats_drop_caches_store, true },
+	{ "/proc/slabinfo", stats_slabinfo_show, NULL, false },
+	{ "/proc/sys/kernel/tainted", stats_tainted_show, NULL, false },
 };
 
 struct ctl_dir {
@@ -239,7 +240,7 @@ int ukmem_ctl_write(const char *path, const char *value)
 		return -ENOMEM;
 	/* drop_caches runs the shrinkers, which may take any lock: with no
 	 * ukmem lock held, not under ctl_lock (it needs no serialising). */
-	if (file->store == stats_drop_caches_store)
+	if (file->unlocked)
 		return ukmem_lock_depth() > 0 ? -EAGAIN : file->store(value);
 	if (!ctl_lock_acquire())
 		return -EAGAIN;
