@@ -44,4 +44,23 @@ static inline char *read_ctl(const char *path)
 	return buf;
 }
 
+/* A counter of /proc/vmstat by name; a missing name is a failed check. */
+static inline unsigned long read_vmstat(const char *name)
+{
+	char *text = read_ctl("/proc/vmstat"), *p;
+	size_t len = strlen(name);
+	unsigned long v = 0;
+	bool found = false;
+
+	for (p = text; p && *p && !found; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, name, len) && p[len] == ' ') {
+			v = strtoul(p + len + 1, NULL, 10);
+			found = true;
+		}
+	free(text);
+	if (!found)
+		HARNESS_FAIL("no %s in /proc/vmstat", name);
+	return v;
+}
+
 #endif /* UKMEM_TEST_CTL_H */

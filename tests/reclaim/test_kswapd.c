@@ -58,21 +58,6 @@ static unsigned long scan(struct shrinker *s, struct shrink_control *sc)
 	return freed;
 }
 
-static unsigned long vmstat(const char *name)
-{
-	char *text = read_ctl("/proc/vmstat"), *p;
-	size_t len = strlen(name);
-	unsigned long v = 0;
-
-	for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (!strncmp(p, name, len) && p[len] == ' ') {
-			v = strtoul(p + len + 1, NULL, 10);
-			break;
-		}
-	free(text);
-	return v;
-}
-
 /* Every zone of node 0 at or above its high watermark. */
 static bool balanced(void)
 {
@@ -116,7 +101,7 @@ static void drain_to_low(gfp_t gfp)
 	while (nr_held < ARENA_PAGES && !all_below_low() &&
 	       (p = alloc_pages((GFP_NOWAIT & ~__GFP_KSWAPD_RECLAIM) | __GFP_NOWARN, 0)) != NULL)
 		held[nr_held++] = p;
-	runs_before_wake = vmstat("pageoutrun");
+	runs_before_wake = read_vmstat("pageoutrun");
 	p = alloc_pages(gfp | __GFP_NOWARN, 0);
 	if (p)
 		held[nr_held++] = p;
@@ -124,7 +109,7 @@ static void drain_to_low(gfp_t gfp)
 
 TEST(low_watermark_wakes_kswapd_which_reclaims_to_high)
 {
-	unsigned long runs = vmstat("pageoutrun");
+	unsigned long runs = read_vmstat("pageoutrun");
 	struct shrinker *s = shrinker_alloc(0, "kswapd-test");
 	int waited_ms = 0;
 
@@ -157,12 +142,12 @@ TEST(low_watermark_wakes_kswapd_which_reclaims_to_high)
 					high_wmark_pages(zone));
 		}
 		fprintf(stderr, "cache %d held %d pageoutrun %lu (was %lu)\n", cache_nr, nr_held,
-			vmstat("pageoutrun"), runs);
+			read_vmstat("pageoutrun"), runs);
 	}
 	EXPECT_TRUE(balanced());
 	EXPECT_UEQ(runs_before_wake, runs);	/* nothing woke it before */
-	EXPECT_GT(vmstat("pageoutrun"), runs);
-	EXPECT_GT(vmstat("slabs_scanned"), 0);
+	EXPECT_GT(read_vmstat("pageoutrun"), runs);
+	EXPECT_GT(read_vmstat("slabs_scanned"), 0);
 	pthread_mutex_lock(&cache_lock);
 	EXPECT_GT(nr_scanned_by, 0);
 	/* The shrinker ran on kswapd's thread, not on this one. */
@@ -180,7 +165,7 @@ TEST(low_watermark_wakes_kswapd_which_reclaims_to_high)
 
 TEST(a_pass_in_the_caller_and_an_idle_node)
 {
-	unsigned long before = vmstat("kswapd_high_wmark_hit_quickly") + vmstat("pageoutrun");
+	unsigned long before = read_vmstat("kswapd_high_wmark_hit_quickly") + read_vmstat("pageoutrun");
 
 	EXPECT_EQ(ukmem_kswapd_run(0), 0);	/* nothing pending */
 	EXPECT_EQ(ukmem_kswapd_run(-1), 0);
@@ -194,7 +179,7 @@ TEST(a_pass_in_the_caller_and_an_idle_node)
 	ukmem_drain_all();
 	usleep(100 * 1000);	/* kswapd's thread may handle it first */
 	ukmem_kswapd_run(0);
-	EXPECT_GT(vmstat("kswapd_high_wmark_hit_quickly") + vmstat("pageoutrun"), before);
+	EXPECT_GT(read_vmstat("kswapd_high_wmark_hit_quickly") + read_vmstat("pageoutrun"), before);
 }
 
 /* A node kswapd cannot help (nothing reclaimable) is left alone after 16
@@ -207,12 +192,12 @@ TEST(a_hopeless_node_is_left_alone)
 	while (nr_held < ARENA_PAGES &&
 	       (p = alloc_pages(GFP_NOWAIT | __GFP_MEMALLOC | __GFP_NOWARN, 0)) != NULL)
 		held[nr_held++] = p;
-	runs = vmstat("pageoutrun");
+	runs = read_vmstat("pageoutrun");
 	for (int i = 0; i < 60; i++) {
 		EXPECT_TRUE(alloc_pages(GFP_NOWAIT | __GFP_NOWARN, 0) == NULL);	/* wakes */
 		usleep(2000);
 	}
-	EXPECT_LE(vmstat("pageoutrun") - runs, 16);	/* not 60 */
+	EXPECT_LE(read_vmstat("pageoutrun") - runs, 16);	/* not 60 */
 	while (nr_held > 0)
 		__free_pages(held[--nr_held], 0);
 }

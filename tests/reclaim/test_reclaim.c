@@ -106,29 +106,11 @@ static void cache_reset_counts(void)
 	cache.needs_fs = cache.needs_io = false;
 }
 
-static unsigned long vmstat(const char *name)
-{
-	char *text = read_ctl("/proc/vmstat"), *p;
-	size_t len = strlen(name);
-	unsigned long v = 0;
-	bool found = false;
-
-	for (p = text; p && *p && !found; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (!strncmp(p, name, len) && p[len] == ' ') {
-			v = strtoul(p + len + 1, NULL, 10);
-			found = true;
-		}
-	free(text);
-	if (!found)
-		HARNESS_FAIL("no %s in /proc/vmstat", name);
-	return v;
-}
-
 /* allocstall of every zone type. */
 static unsigned long allocstalls(void)
 {
-	return vmstat("allocstall_dma") + vmstat("allocstall_dma32") + vmstat("allocstall_normal") +
-	       vmstat("allocstall_movable");
+	return read_vmstat("allocstall_dma") + read_vmstat("allocstall_dma32") + read_vmstat("allocstall_normal") +
+	       read_vmstat("allocstall_movable");
 }
 
 /* A full arena with a cache of n pages; returns after the checks of the
@@ -152,7 +134,7 @@ static void release_all(void)
 
 TEST(gfp_kernel_reclaims_through_the_shrinker)
 {
-	unsigned long stalls = allocstalls(), scanned = vmstat("slabs_scanned");
+	unsigned long stalls = allocstalls(), scanned = read_vmstat("slabs_scanned");
 	size_t mark = log_mark();
 	struct page *p;
 
@@ -163,7 +145,7 @@ TEST(gfp_kernel_reclaims_through_the_shrinker)
 	EXPECT_LT(cache.nr, 4096);
 	EXPECT_TRUE((cache.last_mask & GFP_KERNEL) == GFP_KERNEL);
 	EXPECT_GT(allocstalls(), stalls);
-	EXPECT_GT(vmstat("slabs_scanned"), scanned);
+	EXPECT_GT(read_vmstat("slabs_scanned"), scanned);
 	EXPECT_EQ(log_count_since(mark, "page allocation failure"), 0);
 	EXPECT_EQ(log_count_since(mark, "invoked oom-killer"), 0);
 	__free_pages(p, 0);
@@ -512,8 +494,8 @@ TEST(drop_caches_runs_every_shrinker)
 	EXPECT_EQ(ukmem_ctl_write("/proc/sys/vm/drop_caches", "2"), 0);
 	EXPECT_EQ(cache.nr, 0);
 	EXPECT_EQ(log_count_since(mark, "drop_caches: 2"), 1);
-	EXPECT_UEQ(vmstat("drop_slab"), 1);
-	EXPECT_UEQ(vmstat("drop_pagecache"), 1);
+	EXPECT_UEQ(read_vmstat("drop_slab"), 1);
+	EXPECT_UEQ(read_vmstat("drop_pagecache"), 1);
 	mark = log_mark();
 	EXPECT_EQ(ukmem_ctl_write("/proc/sys/vm/drop_caches", "4"), 0);
 	EXPECT_EQ(log_count_since(mark, "drop_caches: 4"), 1);	/* said, then quiet */
