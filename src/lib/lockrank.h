@@ -49,6 +49,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/lib.h"
 #include "platform/platform.h"
 
 /* ONE(rank name, lock variable, what it guards) or MANY(rank name, what
@@ -99,9 +100,8 @@ static inline void ukmem_lock_init(ukmem_lock_t *lock, enum lock_rank rank)
 }
 
 /* The ONE locks, defined by lockrank.c. */
-#define UKMEM_RANK_EXTERN_ONE(rank, var, what) extern ukmem_lock_t var UKMEM_LOCK_HIDDEN;
+#define UKMEM_RANK_EXTERN_ONE(rank, var, what) extern ukmem_lock_t var UKMEM_HIDDEN;
 #define UKMEM_RANK_EXTERN_MANY(rank, name, what)
-#define UKMEM_LOCK_HIDDEN __attribute__((visibility("hidden")))
 UKMEM_LOCK_RANKS(UKMEM_RANK_EXTERN_ONE, UKMEM_RANK_EXTERN_MANY)
 #undef UKMEM_RANK_EXTERN_ONE
 #undef UKMEM_RANK_EXTERN_MANY

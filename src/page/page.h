@@ -59,8 +59,15 @@ struct page_reclaim_ops {
 
 void page_set_reclaim_ops(const struct page_reclaim_ops *ops);
 
-/* Free pages of every zone (NR_FREE_PAGES summed; racy). */
-unsigned long page_free_pages(void);
+/* A zone counter summed over every zone of every node (racy, as the
+ * kernel's global_zone_page_state). */
+unsigned long page_zone_state_sum(enum zone_stat_item item);
+
+/* Free pages of every zone. */
+static inline unsigned long page_free_pages(void)
+{
+	return page_zone_state_sum(NR_FREE_PAGES);
+}
 
 /* ---- nodes ------------------------------------------------------------------ */
 

@@ -78,14 +78,14 @@ void page_set_reclaim_ops(const struct page_reclaim_ops *ops)
 	__atomic_store_n(&reclaim_ops, ops, __ATOMIC_RELEASE);
 }
 
-unsigned long page_free_pages(void)
+unsigned long page_zone_state_sum(enum zone_stat_item item)
 {
 	unsigned long sum = 0;
 	int nid;
 
 	for_each_online_node(nid)
 		for (int z = 0; z < MAX_NR_ZONES; z++)
-			sum += zone_page_state(&NODE_DATA(nid)->node_zones[z], NR_FREE_PAGES);
+			sum += zone_page_state(&NODE_DATA(nid)->node_zones[z], item);
 	return sum;
 }
 

@@ -838,8 +838,7 @@ unsigned long slab_reclaim_all(gfp_t gfp, int priority)
 	unsigned long pages = 0;
 	struct list_head *pos;
 
-	if (!__atomic_load_n(&slab_caches.next, __ATOMIC_ACQUIRE) ||
-	    !ukmem_lock_would_wait(&slab_mutex))
+	if (!ukmem_lock_would_wait(&slab_mutex))
 		return 0;
 	ukmem_lock(&slab_mutex);
 	sheaves_flush_all(NULL);

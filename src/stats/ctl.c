@@ -158,13 +158,7 @@ int stats_walk_zones(struct seq_buf *s, pg_data_t *pgdat, bool populated_only,
 
 unsigned long stats_global_zone_state(enum zone_stat_item item)
 {
-	unsigned long sum = 0;
-	int nid;
-
-	for_each_online_node(nid)
-		for (int z = 0; z < MAX_NR_ZONES; z++)
-			sum += zone_page_state(&NODE_DATA(nid)->node_zones[z], item);
-	return sum;
+	return page_zone_state_sum(item);
 }
 
 /* The taint mask in decimal.  Read-only: the kernel lets root add taint
