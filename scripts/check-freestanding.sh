@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 shopt -s nullglob
-sources=(src/lib/*.c src/page/*.c src/reclaim/*.c src/slab/*.c src/stats/*.c src/init/*.c src/platform/bare.c)
+sources=(src/lib/*.c src/page/*.c src/reclaim/*.c src/debug/*.c src/slab/*.c src/stats/*.c src/init/*.c src/platform/bare.c)
 flags=(-std=gnu11 -O2 -DUKMEM_BARE -ffreestanding -fno-builtin -fno-stack-protector -Wall -Wextra -Werror
        -Wno-unused-parameter -Iinclude -Isrc)
 allowed='^(memcpy|memmove|memset|memcmp|__aeabi_[a-z0-9_]+|__(u)?(div|mod|ashl|ashr|lshr|mul|cmp|clz|ctz|popcount|ffs)[sdt]i[23]|__gnu_[a-z0-9_]+)$'

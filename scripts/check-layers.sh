@@ -29,7 +29,7 @@ set -euo pipefail
 
 # ---- the tables -------------------------------------------------------------
 # The layers, lowest first.  A layer may use only the layers before it.
-LAYERS=(platform lib page reclaim slab stats init malloc)
+LAYERS=(platform lib page reclaim debug slab stats init malloc)
 # Each folder's doors: the headers (paths under src/, globs allowed) that
 # other folders may include.  No entry, or "", means no door.
 declare -A DOORS=(
@@ -37,6 +37,7 @@ declare -A DOORS=(
 	[lib]="lib/*"			# the shared toolbox: every header
 	[page]="page/page.h"
 	[reclaim]="reclaim/reclaim.h"
+	[debug]="debug/debug.h"
 	[slab]="slab/slab_api.h"
 	[stats]=""
 	[init]=""

@@ -55,6 +55,17 @@ static const char *const help_table[][3] = {
 	  "4*(fls(CPUs)+1)" },
 	{ "slab_nomerge, slab_merge", "cache merging off / on", "on" },
 	{ "kswapd=on|off", "the background reclaimer thread per node (hosted)", "on" },
+	{ "slub_debug[=SPEC]", "SLUB debugging: F Z P U T A O -, per cache (also slab_debug)",
+	  "off" },
+	{ "failslab=I,P,S,T", "fail slab allocations: interval,probability,space,times", "off" },
+	{ "fail_page_alloc=I,P,S,T", "fail page allocations: interval,probability,space,times",
+	  "off" },
+	{ "kmemleak=on|off", "track every object and report unreferenced ones", "off" },
+	{ "kfence.sample_interval=MS", "KFENCE: guard-paged sample every MS ms (hosted)", "0 (off)" },
+	{ "kfence.num_objects=N", "KFENCE: objects in the pool", "255" },
+	{ "init_on_alloc=0|1", "zero every object and page when allocated", "0" },
+	{ "init_on_free=0|1", "zero every object and page when freed", "0" },
+	{ "slab_freelist_random=on|off", "shuffle the freelist of every new slab", "off" },
 	{ "help", "print this table", "-" },
 };
 
@@ -78,6 +89,11 @@ static bool parse_flag(const char *word, struct ukmem_options *bo)
 		bo->slab_nomerge = 1;
 		return true;
 	}
+	if (!ukmem_strcmp(word, "slub_debug") || !ukmem_strcmp(word, "slab_debug")) {
+		bo->slub_debug_set = true;
+		bo->slub_debug[0] = '\0';
+		return true;
+	}
 	if (!ukmem_strcmp(word, "slab_merge") || !ukmem_strcmp(word, "slub_merge")) {
 		bo->slab_nomerge = 0;
 		return true;
@@ -99,10 +115,98 @@ static int *slab_int_option(const char *key, struct ukmem_options *bo)
 	return NULL;
 }
 
+/* on/off, 1/0 (and y/n, as the kernel's kstrtobool). */
+static int parse_bool(const char *key, const char *val, int *out)
+{
+	if (!ukmem_strcmp(val, "on") || !ukmem_strcmp(val, "1") || !ukmem_strcmp(val, "y")) {
+		*out = 1;
+		return 0;
+	}
+	if (!ukmem_strcmp(val, "off") || !ukmem_strcmp(val, "0") || !ukmem_strcmp(val, "n")) {
+		*out = 0;
+		return 0;
+	}
+	ukmem_printk("ukmem: bad value '%s' for %s= (on or off)\n", val, key);
+	return -EINVAL;
+}
+
+/* A string option, kept for the layer that applies it. */
+static int keep_string(const char *key, const char *val, char *out)
+{
+	if (ukmem_strlcpy(out, val, UKMEM_OPT_STR_MAX) >= UKMEM_OPT_STR_MAX) {
+		ukmem_printk("ukmem: value of %s= longer than %d bytes\n", key,
+			     UKMEM_OPT_STR_MAX - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The fault-injection boot syntax <interval>,<probability>,<space>,<times>
+ * (the kernel's setup_fault_attr): checked here, applied by the layer
+ * that owns the attribute. */
+static int parse_fault_attr(const char *key, const char *val, char *out)
+{
+	const char *p = val;
+	long long v[4];
+
+	for (int i = 0; i < 4; i++) {
+		const char *end;
+		bool neg = *p == '-';
+		bool overflow = false;
+
+		v[i] = (long long)ukmem_memparse(p + neg, &end, &overflow);
+		if (end == p + neg || overflow || (neg && i != 3) || (i < 3 && *end != ',') ||
+		    (i == 3 && *end)) {
+			ukmem_printk("ukmem: bad value '%s' for %s= (<interval>,<probability>,"
+				     "<space>,<times>, e.g. 1,10,0,-1)\n", val, key);
+			return -EINVAL;
+		}
+		if (neg)
+			v[i] = -v[i];
+		p = end + 1;
+	}
+	if (v[1] > 100) {
+		ukmem_printk("ukmem: bad value '%s' for %s=: probability %lld is above 100\n", val,
+			     key, v[1]);
+		return -EINVAL;
+	}
+	return keep_string(key, val, out);
+}
+
+/* The debugging options; 1 if word is none of them. */
+static int parse_debug_option(const char *word, const char *val, struct ukmem_options *bo)
+{
+	if (!ukmem_strcmp(word, "slub_debug") || !ukmem_strcmp(word, "slab_debug")) {
+		struct slub_debug_result r;
+
+		if (slub_debug_spec_lookup(val, NULL, &r))
+			return -EINVAL;
+		bo->slub_debug_set = true;
+		return keep_string(word, val, bo->slub_debug);
+	}
+	if (!ukmem_strcmp(word, "failslab"))
+		return parse_fault_attr(word, val, bo->failslab);
+	if (!ukmem_strcmp(word, "fail_page_alloc"))
+		return parse_fault_attr(word, val, bo->fail_page_alloc);
+	if (!ukmem_strcmp(word, "kmemleak"))
+		return parse_bool(word, val, &bo->kmemleak);
+	if (!ukmem_strcmp(word, "init_on_alloc"))
+		return parse_bool(word, val, &bo->init_on_alloc);
+	if (!ukmem_strcmp(word, "init_on_free"))
+		return parse_bool(word, val, &bo->init_on_free);
+	if (!ukmem_strcmp(word, "slab_freelist_random"))
+		return parse_bool(word, val, &bo->slab_freelist_random);
+	if (!ukmem_strcmp(word, "kfence.sample_interval"))
+		return parse_int(word, val, 0, 0x7fffffff, &bo->kfence_sample_interval);
+	if (!ukmem_strcmp(word, "kfence.num_objects"))
+		return parse_int(word, val, 1, 65535, &bo->kfence_num_objects);
+	return 1;
+}
+
 static int parse_option(char *word, struct ukmem_options *bo)
 {
 	struct ukmem_page_options *opt = &bo->page;
-	int *slab_int;
+	int *slab_int, debug;
 	static const struct {
 		const char *key;
 		int zone;
@@ -153,6 +257,9 @@ static int parse_option(char *word, struct ukmem_options *bo)
 	}
 	if (!ukmem_strcmp(word, "min_free_kbytes"))
 		return parse_int(word, val, 0, 0x7fffffff, &opt->min_free_kbytes);
+	debug = parse_debug_option(word, val, bo);
+	if (debug <= 0)
+		return debug;
 	ukmem_printk("ukmem: unknown option '%s'\n", word);
 	return -EINVAL;
 }
@@ -165,6 +272,8 @@ void ukmem_options_default(struct ukmem_options *bo)
 	bo->slub_min_order = bo->slub_max_order = bo->slub_min_objects = -1;
 	bo->slab_nomerge = -1;
 	bo->kswapd = -1;
+	bo->kmemleak = bo->kfence_sample_interval = bo->kfence_num_objects = -1;
+	bo->init_on_alloc = bo->init_on_free = bo->slab_freelist_random = -1;
 }
 
 /* Parse the whole string into bo; 0 or -EINVAL. */

@@ -9,9 +9,12 @@
 #include <stdbool.h>
 
 #include <ukmem/mm.h>
+#include <ukmem/slab.h>
 
 /* The largest slub_min_objects: SLUB's MAX_OBJS_PER_PAGE (slab.h checks). */
 #define UKMEM_OPT_MAX_OBJECTS	32767
+/* The longest value of a string option (slub_debug=, failslab=, ...). */
+#define UKMEM_OPT_STR_MAX	200
 
 /* The page allocator's part. */
 struct ukmem_page_options {
@@ -28,7 +31,29 @@ struct ukmem_options {
 	int slub_min_order, slub_max_order, slub_min_objects;	/* -1: unset */
 	int slab_nomerge;					/* -1: unset */
 	int kswapd;		/* the background reclaimer: 1 on, 0 off, -1 unset (on) */
+
+	/* Debugging (each -1 or "" when unset). */
+	bool slub_debug_set;			/* slub_debug given, with or without '=' */
+	char slub_debug[UKMEM_OPT_STR_MAX];	/* the spec after '=' (checked) */
+	char failslab[UKMEM_OPT_STR_MAX];	/* <interval>,<probability>,<space>,<times> */
+	char fail_page_alloc[UKMEM_OPT_STR_MAX];
+	int kmemleak;				/* 1 on, 0 off */
+	int kfence_sample_interval;		/* ms, 0 off */
+	int kfence_num_objects;
+	int init_on_alloc, init_on_free;	/* 1 on, 0 off */
+	int slab_freelist_random;		/* 1 on, 0 off */
 };
+
+/* slub_debug_spec.c: what a slub_debug spec gives one cache. */
+struct slub_debug_result {
+	slab_flags_t flags;	/* SLAB_CONSISTENCY_CHECKS, SLAB_RED_ZONE, ... */
+	bool order_check;	/* O: off where it would raise the slab order */
+	bool matched;		/* a block applies to the cache */
+};
+
+/* Look name up in spec ("" or NULL: the bare slub_debug, F Z P U for every
+ * cache; name NULL: only check the syntax).  0, or -EINVAL reported. */
+int slub_debug_spec_lookup(const char *spec, const char *name, struct slub_debug_result *out);
 
 /* The defaults: nothing set. */
 void ukmem_options_default(struct ukmem_options *opt);

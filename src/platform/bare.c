@@ -276,3 +276,7 @@ bool ukmem_plat_thread_start(void (*fn)(void *), void *arg)
 	(void)arg;
 	return false;
 }
+
+/* ---- KFENCE (no guard pages on a bare board) ------------------------------- */
+
+/* ---- kmemleak (no threads or loaded objects on a bare board) -------------- */

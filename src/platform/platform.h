@@ -194,4 +194,8 @@ int ukmem_plat_backtrace(void **out, int max, int skip);
  * into buf; returns buf, or NULL if unknown. */
 const char *ukmem_plat_symbolize(void *addr, char *buf, size_t size);
 
+/* ---- KFENCE's guard pages and fault handler (hosted_kfence.c) ---------- */
+
+/* ---- kmemleak's roots: loaded objects and threads (hosted_kmemleak.c) --- */
+
 #endif /* UKMEM_PLATFORM_H */
