@@ -279,4 +279,29 @@ bool ukmem_plat_thread_start(void (*fn)(void *), void *arg)
 
 /* ---- KFENCE (no guard pages on a bare board) ------------------------------- */
 
+/* No MMU the library may program, and no signals: KFENCE stays off. */
+bool ukmem_plat_kfence_supported(void)
+{
+	return false;
+}
+
+bool ukmem_plat_protect(void *addr, size_t size, bool access)
+{
+	(void)addr;
+	(void)size;
+	(void)access;
+	return false;
+}
+
+bool ukmem_plat_kfence_install(uintptr_t start, uintptr_t end,
+			       bool (*fault)(const struct plat_fault *f),
+			       void (*fork_child)(void))
+{
+	(void)start;
+	(void)end;
+	(void)fault;
+	(void)fork_child;
+	return false;
+}
+
 /* ---- kmemleak (no threads or loaded objects on a bare board) -------------- */

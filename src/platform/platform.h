@@ -196,6 +196,38 @@ const char *ukmem_plat_symbolize(void *addr, char *buf, size_t size);
 
 /* ---- KFENCE's guard pages and fault handler (hosted_kfence.c) ---------- */
 
+/* Can this platform guard pages and catch the faults (hosted: yes)? */
+bool ukmem_plat_kfence_supported(void);
+
+/* Make [addr, addr+size) inaccessible (access false: mprotect PROT_NONE)
+ * or readable and writable again.  False if it failed (or bare). */
+bool ukmem_plat_protect(void *addr, size_t size, bool access);
+
+/* A fault in KFENCE's pool as the handler saw it: the address, whether
+ * the access wrote (x86-64: bit 1 of the page-fault error code; false
+ * where the platform cannot tell), and the faulting stack, the faulting
+ * instruction first. */
+#define PLAT_FAULT_FRAMES 32
+struct plat_fault {
+	uintptr_t addr;
+	bool is_write;
+	int nr_frames;
+	void *frames[PLAT_FAULT_FRAMES];
+};
+
+/*
+ * Install KFENCE's SIGSEGV handler, once per process.  A fault at an
+ * address in [start, end) goes to fault(), which runs in the signal
+ * handler, makes the page accessible and returns true: the access is then
+ * retried and proceeds.  Any other fault, or one fault() declines, goes to
+ * the handler installed before this one, or takes the default action.
+ * fork_child runs in the child of every fork() (pthread_atfork); it may
+ * only store to memory.  False where there is no such handler (bare).
+ */
+bool ukmem_plat_kfence_install(uintptr_t start, uintptr_t end,
+			       bool (*fault)(const struct plat_fault *f),
+			       void (*fork_child)(void));
+
 /* ---- kmemleak's roots: loaded objects and threads (hosted_kmemleak.c) --- */
 
 #endif /* UKMEM_PLATFORM_H */

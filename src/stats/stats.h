@@ -309,6 +309,10 @@ int stats_sysfs_slab_store(const char *name, const char *value);
 bool stats_slab_lock(void);
 void stats_slab_unlock(void);
 
+/* /sys/kernel/debug/kfence/{stats,objects} (debugfs_kfence.c). */
+int stats_kfence_stats_show(struct seq_buf *s);
+int stats_kfence_objects_show(struct seq_buf *s);
+
 /* fork(): take and release ctl_lock (before the slab and page locks). */
 
 #endif /* UKMEM_STATS_STATS_H */
