@@ -40,7 +40,6 @@
  * them itself.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <execinfo.h>
 #include <fcntl.h>
@@ -548,34 +547,6 @@ int ukmem_plat_backtrace(void **out, int max, int skip)
 		n = max;
 	memcpy(out, frames + first + skip, (size_t)n * sizeof(void *));
 	return n;
-}
-
-/*
- * dladdr knows a symbol's start but not its size, so this prints the
- * kernel's "func+0x1c" without the "/0x40".  Static functions of a
- * stripped object have no dynamic symbol: "libfoo.so+0x1234" then.
- */
-const char *ukmem_plat_symbolize(void *addr, char *buf, size_t size)
-{
-	int saved_errno = errno;
-	const char *result = NULL;
-	Dl_info info;
-
-	if (buf && size > 0 && dladdr(addr, &info)) {
-		if (info.dli_sname && info.dli_saddr) {
-			snprintf(buf, size, "%s+0x%lx", info.dli_sname,
-				 (unsigned long)((char *)addr - (char *)info.dli_saddr));
-			result = buf;
-		} else if (info.dli_fname && *info.dli_fname && info.dli_fbase) {
-			const char *base = strrchr(info.dli_fname, '/');
-
-			snprintf(buf, size, "%s+0x%lx", base ? base + 1 : info.dli_fname,
-				 (unsigned long)((char *)addr - (char *)info.dli_fbase));
-			result = buf;
-		}
-	}
-	errno = saved_errno;
-	return result;
 }
 
 /*

@@ -190,8 +190,13 @@ void ukmem_plat_log(const char *msg, size_t len);
  * frames; returns how many were stored (0 where unsupported). */
 int ukmem_plat_backtrace(void **out, int max, int skip);
 
-/* The symbol name of a code address for reports ("func+0x1c/0x40"), written
- * into buf; returns buf, or NULL if unknown. */
+/* The symbol name of a code address for reports, as the kernel's %pS
+ * ("func+0x1c/0x40"), written into buf; returns buf, or NULL if unknown.
+ * Hosted (hosted_symbolize.c): static functions too when built with libdw,
+ * else exported symbols only.  The one exception to "allocates nothing":
+ * libdw mallocs, which may be ukmem's malloc, and copes with its failure;
+ * a nested call (from that malloc, or a signal handler) falls back to
+ * dladdr, which does not allocate. */
 const char *ukmem_plat_symbolize(void *addr, char *buf, size_t size);
 
 /* ---- KFENCE's guard pages and fault handler (hosted_kfence.c) ---------- */
