@@ -72,7 +72,8 @@
 	MANY(ZONE, "zone->lock", "a zone's free areas, release slots, NR_FREE_PAGES") \
 	ONE(RELEASE, release_lock, "page/buddy.c: one thread at a time gives memory back") \
 	ONE(VMALLOC, vmalloc_lock, "slab/vmalloc.c: the vmalloc range's free ranges") \
-	ONE(KFENCE, kfence_lock, "debug/kfence.c: KFENCE's free objects and their metadata")
+	ONE(KFENCE, kfence_lock, "debug/kfence.c: KFENCE's free objects and their metadata") \
+	ONE(STACKDEPOT, depot_lock, "debug/stackdepot.c: adding a trace (innermost: allocates with it dropped)")
 
 enum lock_rank {
 	LOCK_RANK_NONE,		/* an uninitialised lock: a bug, reported */
