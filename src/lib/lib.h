@@ -112,6 +112,13 @@ static inline void counter_add(unsigned long *counter, unsigned long n)
  * call trace (printk.c). */
 void dump_stack(void);
 
+/* The kernel's print_hex_dump(.., 16, 1, .., true) through the log, each
+ * row "<prefix><address>: <hex>  <ascii>" (hexdump.c); without the address
+ * (DUMP_PREFIX_NONE) when with_address is false.  ukmem_hex_dump_row
+ * writes one row of at most 16 bytes (no prefix, no newline) into buf. */
+void ukmem_print_hex_dump(const char *prefix, bool with_address, const void *addr, size_t len);
+int ukmem_hex_dump_row(char *buf, size_t size, const void *addr, size_t len);
+
 /* A report that is a WARN() in the kernel: printk, then TAINT_WARN. */
 void ukmem_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

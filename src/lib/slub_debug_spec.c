@@ -11,8 +11,9 @@
  *                                   not named by another block
  *
  * Flags: F sanity checks, Z red zones, P poisoning, U user tracking,
- * T trace, A failslab, O no debugging for caches whose slab order it
- * would raise, - nothing (so "-,<cache>" switches a cache off).  Letters
+ * T trace, A failslab, O (for every cache, wherever it is given) no
+ * debug metadata for caches whose objects it would push past a page
+ * order, - nothing (so "-,<cache>" switches a cache off).  Letters
  * are case-insensitive.  The parse is pure: the option layer checks a
  * string with it before anything starts, and the slab layer asks it for
  * each cache it makes.
@@ -54,6 +55,7 @@ int slub_debug_spec_lookup(const char *spec, const char *name, struct slub_debug
 {
 	struct slub_debug_result global = { 0, false, false }, named = { 0, false, false };
 	const char *p = spec;
+	bool any_o = false;
 
 	if (!spec || !*spec) {
 		/* The bare word: F, Z, P, U for every cache. */
@@ -96,9 +98,13 @@ int slub_debug_spec_lookup(const char *spec, const char *name, struct slub_debug
 		}
 		if (!has_names && !global.matched)
 			global = block;
+		any_o |= block.order_check;
 		if (*p == ';')
 			p++;
 	}
 	*out = named.matched ? named : global;
+	/* O is global in the kernel (disable_higher_order_debug): any block
+	 * that has it sets it for every cache. */
+	out->order_check = any_o;
 	return 0;
 }

@@ -36,7 +36,8 @@
  * as virt_to_page): a slab page goes to the slab fast path, which checks
  * that p is an object start and not already free; any other arena page to
  * kfree (large kmalloc, with its checks).  Outside the arena: boot-area
- * blocks are ignored, vmalloc addresses go to huge.c, anything else is a
+ * blocks are ignored, KFENCE's sampled objects go back to its pool,
+ * vmalloc addresses go to huge.c, anything else is a
  * pointer ukmem never returned: reported (rate-limited) and ignored.
  * NULL fails the arena test and returns first thing on the slow path.
  *
@@ -101,6 +102,10 @@ static void free_slow(void *p)
 
 	if (!p || boot_owns(p))
 		return;
+	if (is_kfence_address(p)) {
+		kfence_free(p);
+		return;
+	}
 	if (ukmem_virt_addr_valid(p)) {
 		/* A large kmalloc block, kept a while if it is big enough;
 		 * anything else goes to kfree, which frees a slab object of
@@ -259,6 +264,13 @@ static size_t block_usable(const void *p, const char *fn)
 	}
 	if (boot_owns(p))
 		return boot_usable(p);
+	if (is_kfence_address(p)) {
+		size_t usable = kfence_ksize(p);
+
+		if (!usable)
+			front_report_bad(fn, p, "not the start of a KFENCE object");
+		return usable;
+	}
 	if (ukmem_is_vmalloc_addr(p)) {
 		size_t usable = huge_usable(p);
 

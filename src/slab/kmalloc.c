@@ -111,6 +111,7 @@ static void apply_options_locked(const struct ukmem_options *opt)
 		slub_min_objects = (unsigned int)opt->slub_min_objects;
 	if (opt->slab_nomerge >= 0)
 		slab_nomerge = opt->slab_nomerge;
+	slub_debug_apply_options(opt);
 }
 
 /* Under slab_init_lock: a start on first use on another thread applies
@@ -152,6 +153,7 @@ bool slab_ensure_init(void)
 		reclaim_set_slab_reclaim(slab_reclaim);
 		sheaves_init();
 		kmalloc_init();
+		slab_hooks_start(ukmem_started_options());
 		__atomic_store_n(&slab_init_tid, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&slab_state, 1, __ATOMIC_RELEASE);
 	}
@@ -263,6 +265,10 @@ static struct page *object_page(const void *p, const char *caller)
 __attribute__((noinline, cold))
 static void kfree_not_slab(const void *p, struct page *page)
 {
+	if (is_kfence_address(p)) {
+		kfence_free((void *)(uintptr_t)p);
+		return;
+	}
 	if (!page) {
 		ukmem_printk("BUG: kfree(0x%p): not a pointer ukmem returned\n", p);
 		return;
@@ -289,6 +295,8 @@ size_t ukmem_ksize(const void *p)
 
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
+	if (is_kfence_address(p))
+		return kfence_ksize(p);
 	head = object_page(p, "ksize");
 	if (!head)
 		return 0;
@@ -403,6 +411,14 @@ void ukmem_kmem_cache_free(struct kmem_cache *s, void *obj)
 
 	if (!obj)
 		return;
+	if (is_kfence_address(obj)) {
+		if (s && kfence_object_cache(obj) && kfence_object_cache(obj) != s)
+			ukmem_warn("WARNING: %s: Wrong slab cache. %s but object is from %s\n",
+				   "cache_from_obj", s->name,
+				   ((const struct kmem_cache *)kfence_object_cache(obj))->name);
+		kfence_free(obj);
+		return;
+	}
 	head = object_page(obj, "kmem_cache_free");
 	if (!head)
 		return;

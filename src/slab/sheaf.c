@@ -242,12 +242,17 @@ static void *pop_locked_owner(struct kmem_cache *s, struct slub_owner *o, gfp_t 
 }
 
 __attribute__((noinline, cold))
-void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node)
+void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller)
 {
 	struct slub_owner *o = current_owner;
 	struct slab_sheaf *sheaf, *full;
 	struct slub_pcs *pcs;
 	void *obj;
+
+	/* A debug cache, or a debug tool that watches every cache: no
+	 * sheaves, every object through the hooks (slab_hooks.c). */
+	if (__builtin_expect(debug_hooks() || (s->flags & SLAB_DEBUG_FLAGS), 0))
+		return slab_alloc_hooked(s, gfp, node, caller);
 
 	/* A busy real owner here is this thread inside the fast path: a
 	 * signal handler. */
@@ -323,6 +328,12 @@ unsigned int sheaf_alloc_bulk(struct kmem_cache *s, gfp_t gfp, void **p, unsigne
 	struct slub_owner *o = current_owner;
 	unsigned int got = 0;
 
+	if (debug_hooks() || (s->flags & SLAB_DEBUG_FLAGS)) {
+		while (got < n && (p[got] = slab_alloc_hooked(s, gfp, NUMA_NO_NODE,
+							      (unsigned long)__builtin_return_address(0))))
+			got++;
+		return got;
+	}
 	if (owner_enter(o)) {
 		struct slab_sheaf *sheaf = o->pcs[s->id].main;
 
@@ -342,6 +353,10 @@ unsigned int sheaf_alloc_bulk(struct kmem_cache *s, gfp_t gfp, void **p, unsigne
 __attribute__((noinline, cold))
 void slab_free_bad(struct kmem_cache *s, struct slab *slab, void *obj, bool double_free)
 {
+	if (s->flags & SLAB_DEBUG_FLAGS) {
+		slub_debug_free_bad(s, slab, obj, double_free);
+		return;
+	}
 	slab_bug(s, double_free ? "Object already free" : "Invalid object pointer 0x%p", obj);
 	ukmem_printk("Slab 0x%p objects=%u used=%u fp=0x%p\n", (void *)slab, slab->objects,
 		     slab->inuse, slab->freelist);
@@ -352,11 +367,16 @@ void slab_free_bad(struct kmem_cache *s, struct slab *slab, void *obj, bool doub
 }
 
 __attribute__((noinline, cold))
-void slab_free_slow(struct kmem_cache *s, void *obj)
+void slab_free_slow(struct kmem_cache *s, void *obj, unsigned long caller)
 {
 	struct slub_owner *o = current_owner;
 	struct slab_sheaf *sheaf, *empty;
 	struct slub_pcs *pcs;
+
+	if (__builtin_expect(debug_hooks() || (s->flags & SLAB_DEBUG_FLAGS), 0)) {
+		slab_free_hooked(s, obj, caller);
+		return;
+	}
 
 	if (!s->sheaf_capacity ||
 	    (o != &ukmem_dummy_owner && __atomic_load_n(&o->busy, __ATOMIC_RELAXED)))
@@ -515,6 +535,20 @@ void sheaves_flush_barn(struct kmem_cache *s)
 {
 	if (sheaf_cache)
 		flush_barns(s, false);
+}
+
+/* Every owner's sheaves of every cache flushed and freed, and every barn
+ * emptied: from now on no fast path finds a sheaf (debug_hooks_set). */
+void sheaves_drop_all(void)
+{
+	struct list_head *pos;
+
+	if (!sheaf_cache || !ukmem_lock(&slab_mutex))
+		return;
+	flush_owners(NULL, true);
+	list_for_each(pos, &slab_caches)
+		flush_barns(list_entry(pos, struct kmem_cache, list), true);
+	ukmem_unlock(&slab_mutex);
 }
 
 void sheaves_flush_all(struct kmem_cache *s)

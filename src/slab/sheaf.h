@@ -79,9 +79,11 @@ static inline __attribute__((always_inline)) void owner_exit(struct slub_owner *
 	__atomic_store_n(&o->busy, 0, __ATOMIC_RELEASE);
 }
 
-void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node);
+/* The slow paths.  caller is the return address of the entry point
+ * (kmalloc's caller), for slub_debug's user tracking. */
+void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller);
 unsigned int sheaf_alloc_bulk(struct kmem_cache *s, gfp_t gfp, void **p, unsigned int n);
-void slab_free_slow(struct kmem_cache *s, void *obj);
+void slab_free_slow(struct kmem_cache *s, void *obj, unsigned long caller);
 void slab_free_bad(struct kmem_cache *s, struct slab *slab, void *obj, bool double_free);
 
 static inline __attribute__((always_inline)) void *slab_post_alloc(struct kmem_cache *s,
@@ -109,7 +111,7 @@ static inline __attribute__((always_inline)) void *slab_alloc(struct kmem_cache 
 		}
 		owner_exit(o);
 	}
-	return slab_alloc_slow(s, gfp, node);
+	return slab_alloc_slow(s, gfp, node, (unsigned long)__builtin_return_address(0));
 }
 
 /*
@@ -154,7 +156,7 @@ static inline __attribute__((always_inline)) void slab_free(struct kmem_cache *s
 		}
 		owner_exit(o);
 	}
-	slab_free_slow(s, obj);
+	slab_free_slow(s, obj, (unsigned long)__builtin_return_address(0));
 	return;
 bad:
 	slab_free_bad(s, slab, obj, false);
@@ -167,7 +169,7 @@ maybe_double:
 	if (slub_object_on_freelist(s, slab, obj))
 		slab_free_bad(s, slab, obj, true);
 	else
-		slab_free_slow(s, obj);
+		slab_free_slow(s, obj, (unsigned long)__builtin_return_address(0));
 }
 
 #endif /* UKMEM_SLAB_SHEAF_H */

@@ -42,6 +42,7 @@
 #include "lib/lockrank.h"
 #include "page/page.h"
 #include "reclaim/reclaim.h"
+#include "debug/debug.h"
 #include "platform/platform.h"
 
 #define MAX_OBJS_PER_PAGE	32767
@@ -204,6 +205,8 @@ struct kmem_cache {
 	unsigned long min_partial;
 	unsigned int cpu_partial;	/* the kernel's per-CPU budget in objects */
 	unsigned int cpu_partial_slabs;
+	bool object_poison;		/* P without ctor or RCU: the kernel's __OBJECT_POISON */
+	unsigned int *random_seq;	/* slab_freelist_random: a permutation of oo objects */
 	int refcount;			/* aliases + 1; < 0: never merge */
 	bool destroyed_with_objects;	/* leaked on purpose, as the kernel does */
 	const char *name;
@@ -232,7 +235,14 @@ static inline unsigned int off_to_index(const struct kmem_cache *s, uintptr_t of
 static inline unsigned int obj_to_index(const struct kmem_cache *s, const struct slab *slab,
 					const void *p)
 {
-	return off_to_index(s, (uintptr_t)p - (uintptr_t)slab_address(slab));
+	return off_to_index(s, (uintptr_t)p - (uintptr_t)slab_address(slab) - s->red_left_pad);
+}
+
+/* Object i of a slab (the kernel's fixup_red_left: past the left red zone). */
+static inline void *slab_object(const struct kmem_cache *s, const struct slab *slab,
+				unsigned int i)
+{
+	return (char *)slab_address(slab) + (size_t)i * s->size + s->red_left_pad;
 }
 
 /* Is off, a byte offset inside the pages of slab, the start of one of its
@@ -243,6 +253,7 @@ static inline bool slab_off_is_object(const struct kmem_cache *s, const struct s
 {
 	if (s->size_mask)
 		return !(off & s->size_mask);
+	off -= s->red_left_pad;	/* debug caches: each object follows its left red zone */
 	return off < (uintptr_t)slab_objects(slab) * s->size &&
 	       off == (uintptr_t)off_to_index(s, off) * s->size;
 }
@@ -328,6 +339,9 @@ void slub_count(struct kmem_cache *s, struct slub_counts *c);
 void slab_bug(const struct kmem_cache *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* "Slab 0x... objects=N used=N fp=0x... flags=..." of the kernel's reports. */
+void print_slab_info(const struct slab *slab);
+
 int ukmem_slab_validate(void);
 
 /* Pages held by slabs (and large kmalloc blocks, which the kernel counts
@@ -372,11 +386,61 @@ gfp_t slab_fix_flags(gfp_t gfp);
  * also when the lock cannot be taken (a signal handler). */
 bool slub_object_on_freelist(struct kmem_cache *s, struct slab *slab, const void *obj);
 
+/* The freelist pointer that obj's word decodes to is NULL or an object of
+ * slab; anything else is a corrupted (or forged) freelist. */
+bool slub_valid_pointer(const struct kmem_cache *s, const struct slab *slab, const void *p);
+
+/* ---- slub_debug.c: SLUB's debugging (slub_debug=, the cache flags) ------ */
+
+#define SLUB_RED_INACTIVE	0xbb
+#define SLUB_RED_ACTIVE		0xcc
+#define POISON_INUSE		0x5a
+#define POISON_FREE		0x6b
+#define POISON_END		0xa5
+
+/* The options of the slab layer's debugging: slub_debug=, init_on_alloc,
+ * init_on_free, slab_freelist_random (at the slab layer's start). */
+void slub_debug_apply_options(const struct ukmem_options *opt);
+/* The debug flags slub_debug= gives a new cache called name (the kernel's
+ * kmem_cache_flags), with *order_check set for the O flag. */
+slab_flags_t slub_debug_cache_flags(const char *name, slab_flags_t flags, bool *order_check);
+/* New slab of a debug cache: padding poisoned, every object free-state. */
+void slub_debug_setup_slab(struct kmem_cache *s, struct slab *slab);
+/* obj was just taken from its slab for a caller: checks, then the red zones
+ * and tracking of an allocated object. */
+void slub_debug_alloc(struct kmem_cache *s, void *obj, unsigned long caller);
+/* obj is being freed: false (reported) if it must not go back (not an
+ * object, already free); else checked and made a free object. */
+bool slub_debug_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigned long caller);
+/* A bad free that kfree's own checks found, on a debug cache: the
+ * report with the object's tracks. */
+void slub_debug_free_bad(struct kmem_cache *s, struct slab *slab, void *obj, bool double_free);
+/* Check every slab of s (the validate file); returns the errors found. */
+int slub_debug_validate_cache(struct kmem_cache *s);
+/* alloc_traces / free_traces of s into m (free: the free tracks). */
+int slub_debug_show_traces(struct kmem_cache *s, bool free, struct seq_buf *m);
+/* The kernel's slab_want_init_on_alloc/free for s. */
+extern bool slub_init_on_alloc, slub_init_on_free, slub_freelist_random;
+/* A random freelist order for a new cache (slab_freelist_random). */
+void slub_debug_cache_random_seq(struct kmem_cache *s);
+
+/* ---- slab_hooks.c: the slow paths through the debug hooks -------------- */
+
+/* An allocation or free of a debug cache, or of any cache while a debug
+ * tool watches them all (debug/debug.h): no sheaves; failslab, KFENCE,
+ * slub_debug, init_on_alloc/free and kmemleak, in the kernel's order. */
+void *slab_alloc_hooked(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller);
+/* At the slab layer's start: the debug tools the options ask for. */
+void slab_hooks_start(const struct ukmem_options *opt);
+void slab_free_hooked(struct kmem_cache *s, void *obj, unsigned long caller);
+
 /* ---- sheaf.c: per-owner sheaves and barns (fast paths: sheaf.h) --------- */
 
 /* Flush every owner's sheaves of s (all caches if s is NULL) and empty the
  * barns, so that every free object is back in its slab. */
 void sheaves_flush_all(struct kmem_cache *s);
+/* Every sheaf of every owner and barn flushed and freed (slab_mutex). */
+void sheaves_drop_all(void);
 /* Only the barns of s: their full sheaves back to the slabs. */
 void sheaves_flush_barn(struct kmem_cache *s);
 void sheaves_cache_init(struct kmem_cache *s);

@@ -75,7 +75,7 @@ void slab_bug(const struct kmem_cache *s, const char *fmt, ...)
 	ukmem_add_taint(TAINT_BAD_PAGE);
 }
 
-static void print_slab_info(const struct slab *slab)
+void print_slab_info(const struct slab *slab)
 {
 	ukmem_printk("Slab 0x%p objects=%u used=%u fp=0x%p flags=%#lx(slab%s|node=%d|zone=%d)\n",
 		     (const void *)slab, slab->objects, slab->inuse, slab->freelist,
@@ -165,6 +165,8 @@ static bool calculate_sizes(struct kmem_cache *s)
 	bool orig_size = (flags & SLAB_STORE_USER) && (flags & SLAB_KMALLOC);
 	int order;
 
+	s->object_poison = (flags & SLAB_POISON) && !(flags & SLAB_TYPESAFE_BY_RCU) && !s->ctor;
+	s->red_left_pad = 0;
 	if ((flags & SLAB_RED_ZONE) && size == s->object_size)
 		size += sizeof(void *);
 	s->inuse = size;
@@ -325,8 +327,8 @@ static void init_cache_nodes(struct kmem_cache *s)
 
 /* Fill in a cache; false if no slab order can hold the objects. */
 static bool kmem_cache_open(struct kmem_cache *s, const char *name, unsigned int size,
-			    unsigned int align, slab_flags_t flags, unsigned int useroffset,
-			    unsigned int usersize, void (*ctor)(void *))
+			    unsigned int align, slab_flags_t flags, bool order_check,
+			    unsigned int useroffset, unsigned int usersize, void (*ctor)(void *))
 {
 	ukmem_strlcpy(s->name_buf, name, sizeof(s->name_buf));
 	s->name = s->name_buf;
@@ -341,6 +343,15 @@ static bool kmem_cache_open(struct kmem_cache *s, const char *name, unsigned int
 	init_cache_nodes(s);
 	if (!calculate_sizes(s))
 		return false;
+	if (order_check && (flags & (SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER)) &&
+	    get_order(s->size) > get_order(s->object_size)) {
+		/* slub_debug=O: no debug metadata where it pushes an object
+		 * past a page order (the kernel's disable_higher_order_debug
+		 * and DEBUG_METADATA_FLAGS). */
+		s->flags = flags & ~(SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER);
+		if (!calculate_sizes(s))
+			return false;
+	}
 	set_min_partial(s);
 	set_cpu_partial(s);
 	return true;
@@ -353,7 +364,7 @@ static bool slab_layer_up;
 static void kmem_cache_boot_init(void)
 {
 	kmem_cache_open(&kmem_cache_boot, "kmem_cache", sizeof(struct kmem_cache),
-			CACHE_LINE_SIZE, SLAB_HWCACHE_ALIGN | SLAB_PANIC, 0, 0, NULL);
+			CACHE_LINE_SIZE, SLAB_HWCACHE_ALIGN | SLAB_PANIC, false, 0, 0, NULL);
 	kmem_cache_boot.refcount = -1;
 	kmem_cache_boot.sheaf_capacity = 0;
 	kmem_cache_boot.id = (unsigned int)alloc_cache_id();
@@ -366,9 +377,13 @@ struct kmem_cache *slub_create_cache(const char *name, unsigned int size, unsign
 				     unsigned int usersize, void (*ctor)(void *))
 {
 	struct kmem_cache *s;
+	bool order_check;
 	void *obj;
 	int id;
 
+	/* The boot cache of struct kmem_cache is never debugged: its objects
+	 * are taken straight from its slabs. */
+	flags = slub_debug_cache_flags(name, flags, &order_check);
 	if (!ukmem_lock(&slab_mutex))
 		return NULL;
 	if (!slab_layer_up)
@@ -389,7 +404,8 @@ struct kmem_cache *slub_create_cache(const char *name, unsigned int size, unsign
 		return NULL;
 	s = obj;
 	__builtin_memset(s, 0, sizeof(*s));
-	if (!kmem_cache_open(s, name, size, align, flags, useroffset, usersize, ctor)) {
+	if (!kmem_cache_open(s, name, size, align, flags, order_check, useroffset, usersize,
+			     ctor)) {
 		slub_put_objects(&kmem_cache_boot, &obj, 1);
 		return NULL;
 	}
@@ -406,6 +422,7 @@ struct kmem_cache *slub_create_cache(const char *name, unsigned int size, unsign
 	}
 	s->id = (unsigned int)id;
 	sheaves_cache_init(s);
+	slub_debug_cache_random_seq(s);
 	list_add_tail(&s->list, &slab_caches);
 	ukmem_unlock(&slab_mutex);
 	return s;
@@ -439,8 +456,8 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	gfp_t flags;
 	struct page *page;
 	struct slab *slab;
-	char *start, *p;
-	unsigned int nr;
+	char *p, *prev;
+	unsigned int nr, pos = 0;
 
 	if (gfp & GFP_SLAB_BUG_MASK)
 		gfp = slab_fix_flags(gfp);
@@ -476,16 +493,28 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	slab->inuse = 0;
 	slab->objects = nr;
 	slab->frozen = 0;
-	start = page_address(page);
-	/* Objects chained in address order; the constructor runs once per
-	 * object, here, never on reuse. */
+	if (s->flags & SLAB_DEBUG_FLAGS)
+		slub_debug_setup_slab(s, slab);
+	/* Objects chained in address order, or in the cache's random order
+	 * from a random start (slab_freelist_random); the constructor runs
+	 * once per object, here, never on reuse. */
+	prev = NULL;
+	if (s->random_seq && nr == oo_objects(s->oo))
+		pos = (unsigned int)(ukmem_plat_now_ns() ^ (uintptr_t)slab) % nr;
 	for (unsigned int i = 0; i < nr; i++) {
-		p = start + (size_t)i * s->size;
+		unsigned int idx = s->random_seq && nr == oo_objects(s->oo) ?
+				   s->random_seq[(pos + i) % nr] : i;
+
+		p = slab_object(s, slab, idx);
 		if (s->ctor)
 			s->ctor(p);
-		set_freepointer(s, p, i + 1 < nr ? start + (size_t)(i + 1) * s->size : NULL);
+		if (prev)
+			set_freepointer(s, prev, p);
+		else
+			slab->freelist = p;
+		prev = p;
 	}
-	slab->freelist = start;
+	set_freepointer(s, prev, NULL);
 	return slab;
 }
 
@@ -536,16 +565,55 @@ static void remove_partial_locked(struct kmem_cache_node *n, struct slab *slab)
 	n->nr_partial--;
 }
 
-/* Take up to count objects off one slab's freelist.  list_lock held. */
+bool slub_valid_pointer(const struct kmem_cache *s, const struct slab *slab, const void *p)
+{
+	uintptr_t base = (uintptr_t)slab_address(slab), off = (uintptr_t)p - base;
+
+	return !p || ((uintptr_t)p >= base && off < (uintptr_t)slab->objects * s->size &&
+		      slab_off_is_object(s, slab, off));
+}
+
+/*
+ * A free object's word decoded to something that is not an object of its
+ * slab: the freelist was overwritten (a use after free, or an attack that
+ * aims a later allocation at an address of its choosing).  The rest of the
+ * chain cannot be trusted: it is cut off, and its objects stay counted as
+ * in use (leaked), as the kernel isolates a corrupted freechain.
+ */
+__attribute__((noinline, cold))
+static void freechain_corrupt_locked(struct kmem_cache *s, struct slab *slab, void *obj,
+				     void *next, unsigned int *taken)
+{
+	slab_bug(s, "Freechain corrupt");
+	print_slab_info(slab);
+	ukmem_printk("Object 0x%p @offset=%lu fp=0x%p\n", obj,
+		     (unsigned long)((uintptr_t)obj - (uintptr_t)slab_address(slab)), next);
+	ukmem_printk("FIX %s: Isolate corrupted freechain\n", s->name);
+	/* Everything not yet handed out stays in use: objects - inuse - taken
+	 * free objects were on the chain, obj among them. */
+	slab->freelist = NULL;
+	*taken = slab->objects - slab->inuse;
+}
+
+/* Take up to count objects off one slab's freelist, checking each link.
+ * list_lock held. */
 static unsigned int take_from_slab_locked(struct kmem_cache *s, struct slab *slab, void **p,
 					  unsigned int count)
 {
-	unsigned int i = 0;
+	unsigned int i = 0, used;
 
 	while (i < count && slab->freelist) {
 		void *obj = slab->freelist;
+		void *next = get_freepointer(s, obj);
 
-		slab->freelist = get_freepointer(s, obj);
+		if (__builtin_expect(!slub_valid_pointer(s, slab, next), 0)) {
+			p[i++] = obj;
+			used = i;
+			freechain_corrupt_locked(s, slab, obj, next, &used);
+			slab_set_inuse(slab, slab->inuse + used);
+			return i;
+		}
+		slab->freelist = next;
 		p[i++] = obj;
 	}
 	slab_set_inuse(slab, slab->inuse + i);
@@ -862,7 +930,7 @@ static void list_slab_objects_locked(struct kmem_cache *s, struct slab *slab)
 	slab_bug(s, "Objects remaining in %s on __kmem_cache_shutdown()", s->name);
 	print_slab_info(slab);
 	for (unsigned int i = 0; i < slab->objects && shown < 16; i++) {
-		char *p = addr + (size_t)i * s->size;
+		char *p = slab_object(s, slab, i);
 
 		if (!on_freelist_locked(s, slab, p)) {
 			ukmem_printk("Object 0x%p @offset=%lu\n", (void *)p,
@@ -963,7 +1031,8 @@ static int validate_cache(struct kmem_cache *s)
 				bad += validate_report(s, "foreign slab on the partial list", 0, 0);
 			for (void *fp = slab->freelist; fp && free <= slab->objects;
 			     fp = get_freepointer(s, fp)) {
-				uintptr_t off = (uintptr_t)fp - (uintptr_t)slab_address(slab);
+				uintptr_t off = (uintptr_t)fp - (uintptr_t)slab_address(slab) -
+						s->red_left_pad;
 
 				if (off >= (uintptr_t)slab->objects * s->size || off % s->size) {
 					bad += validate_report(s, "freelist points outside the slab",

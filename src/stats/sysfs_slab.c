@@ -40,9 +40,13 @@
  *   - "%pS" prints "func+0x0" when the platform can symbolize the address
  *     (hosted: dladdr, which knows no symbol sizes, so no "/0x40"), else
  *     the address as "0x%p", as the kernel does for an unknown symbol.
- *   - Not rendered: objects_partial, slabs_cpu_partial, validate,
- *     alloc_calls, free_calls, remote_node_defrag_ratio, failslab and the
- *     CONFIG_SLUB_STATS counters.  A cache's directory itself is not a
+ *   - validate (write 1), failslab (0/1, writable) and, for caches with
+ *     SLAB_STORE_USER, alloc_traces and free_traces, which the kernel
+ *     keeps in debugfs (/sys/kernel/debug/slab/<cache>/), are here too,
+ *     rendered by the slab layer (slub_debug.c).
+ *   - Not rendered: objects_partial, slabs_cpu_partial, alloc_calls,
+ *     free_calls, remote_node_defrag_ratio and the CONFIG_SLUB_STATS
+ *     counters.  A cache's directory itself is not a
  *     file: reading it is -ENOENT.
  *
  * Locks: a read holds slab_mutex (keeping the cache alive) with the thread
@@ -228,6 +232,48 @@ struct slab_attr {
 	slab_flags_t flag;
 };
 
+/* validate: reads empty; "1" checks every slab of the cache (reports go to
+ * the log), anything else is -EINVAL, as the kernel's validate_store. */
+static void validate_show(struct seq_buf *m, struct kmem_cache *s)
+{
+}
+
+static int validate_store(struct kmem_cache *s, const char *value)
+{
+	if (value[0] != '1' || (value[1] && value[1] != '\n'))
+		return -EINVAL;
+	slub_debug_validate_cache(s);
+	return 0;
+}
+
+static void alloc_traces_show(struct seq_buf *m, struct kmem_cache *s)
+{
+	slub_debug_show_traces(s, false, m);
+}
+
+static void free_traces_show(struct seq_buf *m, struct kmem_cache *s)
+{
+	slub_debug_show_traces(s, true, m);
+}
+
+/* failslab: 0/1 of SLAB_FAILSLAB, writable as in the kernel: the cache
+ * then fails with failslab's cache-filter on. */
+static void failslab_show(struct seq_buf *m, struct kmem_cache *s)
+{
+	ukmem_seq_printf(m, "%d\n", !!(s->flags & SLAB_FAILSLAB));
+}
+
+static int failslab_store(struct kmem_cache *s, const char *value)
+{
+	if ((value[0] != '0' && value[0] != '1') || (value[1] && value[1] != '\n'))
+		return -EINVAL;
+	if (value[0] == '1')
+		__atomic_fetch_or(&s->flags, SLAB_FAILSLAB, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&s->flags, ~SLAB_FAILSLAB, __ATOMIC_RELAXED);
+	return 0;
+}
+
 static const struct slab_attr slab_attrs[] = {
 	{ "slab_size", slab_size_show, NULL, 0 },
 	{ "object_size", object_size_show, NULL, 0 },
@@ -253,8 +299,14 @@ static const struct slab_attr slab_attrs[] = {
 	{ "red_zone", NULL, NULL, SLAB_RED_ZONE },
 	{ "poison", NULL, NULL, SLAB_POISON },
 	{ "store_user", NULL, NULL, SLAB_STORE_USER },
+	{ "validate", validate_show, validate_store, 0 },
 	{ "cache_dma", NULL, NULL, SLAB_CACHE_DMA },
+	{ "failslab", failslab_show, failslab_store, 0 },
 	{ "usersize", usersize_show, NULL, 0 },
+	/* The kernel's debugfs files (/sys/kernel/debug/slab/<cache>/), for
+	 * caches that store their users. */
+	{ "alloc_traces", alloc_traces_show, NULL, 0 },
+	{ "free_traces", free_traces_show, NULL, 0 },
 };
 
 /* ---- path resolution ---------------------------------------------------------- */
@@ -273,6 +325,14 @@ static const struct slab_attr *attr_lookup(const char *name, size_t *cache_len)
 		if (!ukmem_strcmp(slab_attrs[i].name, slash + 1))
 			return &slab_attrs[i];
 	return NULL;
+}
+
+/* Does s have the file?  The traces only where users are stored. */
+static bool attr_exists(const struct slab_attr *attr, const struct kmem_cache *s)
+{
+	if (attr->show == alloc_traces_show || attr->show == free_traces_show)
+		return s->flags & SLAB_STORE_USER;
+	return true;
 }
 
 /* The cache created under the first len bytes of name.  slab_mutex held. */
@@ -303,6 +363,8 @@ int stats_sysfs_slab_show(const char *name, struct seq_buf *m)
 	if (!stats_slab_lock())
 		return -EAGAIN;
 	s = cache_lookup_locked(name, len);
+	if (s && !attr_exists(attr, s))
+		s = NULL;
 	if (s) {
 		if (attr->flag)
 			ukmem_seq_printf(m, "%d\n", !!(s->flags & attr->flag));
@@ -330,6 +392,8 @@ int stats_sysfs_slab_store(const char *name, const char *value)
 		return -EAGAIN;
 	ukmem_lock(&slab_mutex);
 	s = cache_lookup_locked(name, len);
+	if (s && !attr_exists(attr, s))
+		s = NULL;
 	ret = !s ? -ENOENT : !attr->store ? -EACCES : attr->store(s, value);
 	ukmem_unlock(&slab_mutex);
 	return ret;
