@@ -167,4 +167,24 @@ bool zone_watermark_ok(struct zone *zone, unsigned int order, unsigned long mark
 void bad_page(const struct page *page, const char *reason);
 void dump_page(const struct page *page, const char *reason);
 
+/* ---- fail_page_alloc.c: fault injection --------------------------------- */
+
+/* True while the fail_page_alloc attributes can fail an allocation. */
+extern bool fail_page_alloc_live;
+
+/* Apply the boot option (fail_page_alloc=, "" for none) and offer the
+ * control files; at the start, before the state goes up. */
+void fail_page_alloc_setup(const char *boot_str);
+
+/* Should this allocation fail on purpose?  Only when live. */
+bool should_fail_alloc_page(gfp_t gfp, unsigned int order);
+
+/* The check at ukmem_alloc_pages' entry: when off, one load and one
+ * predictable branch. */
+static inline bool fail_page_alloc(gfp_t gfp, unsigned int order)
+{
+	return __builtin_expect(__atomic_load_n(&fail_page_alloc_live, __ATOMIC_RELAXED), 0) &&
+	       should_fail_alloc_page(gfp, order);
+}
+
 #endif /* UKMEM_PAGE_INTERNAL_H */

@@ -359,6 +359,8 @@ struct page *ukmem_alloc_pages(gfp_t gfp, unsigned int order, int nid)
 	gfp = might_alloc(gfp);
 	if (__builtin_expect(!ukmem_ensure_init(), 0))
 		return NULL;
+	if (fail_page_alloc(gfp, order))
+		return NULL;
 
 	ac.highest_zoneidx = ukmem_gfp_zone(gfp);
 	if (__builtin_expect(ac.highest_zoneidx == BAD_ZONE, 0)) {

@@ -60,6 +60,7 @@ static int start_locked(const struct ukmem_options *opt)
 	int ret = ukmem_page_init(&opt->page);
 
 	if (ret == 0) {
+		fail_page_alloc_setup(opt->fail_page_alloc);
 		started = *opt;
 		__atomic_store_n(&state, STATE_UP, __ATOMIC_RELEASE);
 	}

@@ -82,6 +82,9 @@ struct ctl_dir {
 
 static const struct ctl_dir ctl_dirs[] = {
 	{ "/sys/kernel/slab/", stats_sysfs_slab_show, stats_sysfs_slab_store },
+	{ "/sys/kernel/debug/failslab/", stats_failslab_show, stats_failslab_store },
+	{ "/sys/kernel/debug/fail_page_alloc/", stats_fail_page_alloc_show,
+	  stats_fail_page_alloc_store },
 };
 
 static const struct ctl_file *ctl_lookup(const char *path)

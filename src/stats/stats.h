@@ -309,6 +309,14 @@ int stats_sysfs_slab_store(const char *name, const char *value);
 bool stats_slab_lock(void);
 void stats_slab_unlock(void);
 
+/* debugfs_fault.c: /sys/kernel/debug/failslab/<attr> and
+ * /sys/kernel/debug/fail_page_alloc/<attr> (ctl.c's ctl_dirs): -ENOENT for
+ * an unknown attribute, -EINVAL (reported) for a bad value. */
+int stats_failslab_show(const char *name, struct seq_buf *s);
+int stats_failslab_store(const char *name, const char *value);
+int stats_fail_page_alloc_show(const char *name, struct seq_buf *s);
+int stats_fail_page_alloc_store(const char *name, const char *value);
+
 /* /sys/kernel/debug/kfence/{stats,objects} (debugfs_kfence.c). */
 int stats_kfence_stats_show(struct seq_buf *s);
 int stats_kfence_objects_show(struct seq_buf *s);
