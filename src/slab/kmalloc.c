@@ -262,12 +262,20 @@ static struct page *object_page(const void *p, const char *caller)
 	return page ? compound_head(page) : NULL;
 }
 
+/* kfree of p outside the arena's slabs: a KFENCE sample, a slab object
+ * or large block of another memory region, or a pointer ukmem never
+ * returned (reported). */
 __attribute__((noinline, cold))
 static void kfree_not_slab(const void *p, struct page *page)
 {
-	if (is_kfence_address(p)) {
+	if (!page && is_kfence_address(p)) {
 		kfence_free((void *)(uintptr_t)p);
 		return;
+	}
+	if (!page) {
+		page = ukmem_virt_addr_valid(p) ? virt_to_page(p) : NULL;
+		if (page && slab_free_object(page, (void *)(uintptr_t)p))
+			return;
 	}
 	if (!page) {
 		ukmem_printk("BUG: kfree(0x%p): not a pointer ukmem returned\n", p);
@@ -283,7 +291,7 @@ void ukmem_kfree(const void *p)
 
 	if (__builtin_expect(ZERO_OR_NULL_PTR(p), 0))
 		return;
-	page = virt_to_page(p);
+	page = ukmem_arena_page(p);
 	if (__builtin_expect(page != NULL, 1) && slab_free_object(page, (void *)p))
 		return;
 	kfree_not_slab(p, page);

@@ -37,9 +37,9 @@
  *     a unique id (":0000064") that the name links to.  ukmem keeps only a
  *     cache's first name, so an alias's name and the ids do not resolve
  *     (-ENOENT); aliases counts them.
- *   - "%pS" prints "func+0x0" when the platform can symbolize the address
- *     (hosted: dladdr, which knows no symbol sizes, so no "/0x40"), else
- *     the address as "0x%p", as the kernel does for an unknown symbol.
+ *   - "%pS" prints "func+0x0/0x40" when the platform can symbolize the
+ *     address (hosted: libdw, or dladdr without it), else the address as
+ *     "0x%p", as the kernel does for an unknown symbol.
  *   - validate (write 1), failslab (0/1, writable) and, for caches with
  *     SLAB_STORE_USER, alloc_traces and free_traces, which the kernel
  *     keeps in debugfs (/sys/kernel/debug/slab/<cache>/), are here too,

@@ -191,10 +191,11 @@ TEST(write_after_free_is_caught_by_the_poison)
 	kmem_cache_destroy(s);
 }
 
+/* A frame of its own in the allocation stack (no inlining, no tail call). */
 static void *noinline_alloc(struct kmem_cache *s) __attribute__((noinline));
 static void *noinline_alloc(struct kmem_cache *s)
 {
-	return kmem_cache_alloc(s, GFP_KERNEL);
+	return opaque_ptr(kmem_cache_alloc(s, GFP_KERNEL));
 }
 
 TEST(double_free_report_shows_where_it_was_allocated_and_freed)
