@@ -68,6 +68,7 @@
 	ONE(MEMPOOLS, mempool_list_lock, "slab/mempool.c: the list of every mempool (fork)") \
 	MANY(MEMPOOL, "mempool->lock", "one mempool's reserve") \
 	ONE(RECLAIM, reclaim_lock, "reclaim: the shrinker list and the OOM notifier chain") \
+	ONE(KMEMLEAK, kmemleak_lock, "debug/kmemleak.c: the tracked objects, their tree, the scan") \
 	MANY(PCP, "per_cpu_pages->lock", "one CPU's page lists of a zone (only tried)") \
 	MANY(ZONE, "zone->lock", "a zone's free areas, release slots, NR_FREE_PAGES") \
 	ONE(RELEASE, release_lock, "page/buddy.c: one thread at a time gives memory back") \

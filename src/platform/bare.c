@@ -305,3 +305,27 @@ bool ukmem_plat_kfence_install(uintptr_t start, uintptr_t end,
 }
 
 /* ---- kmemleak (no threads or loaded objects on a bare board) -------------- */
+
+int ukmem_plat_stop_world(uintptr_t self_floor)
+{
+	(void)self_floor;
+	return -38;	/* ENOSYS: nothing to stop, nothing to scan */
+}
+
+void ukmem_plat_scan_roots(void (*fn)(void *arg, uintptr_t start, uintptr_t end), void *arg,
+			   bool stacks)
+{
+	(void)fn;
+	(void)arg;
+	(void)stacks;
+}
+
+void ukmem_plat_start_world(void)
+{
+}
+
+bool ukmem_plat_at_exit(void (*fn)(void))
+{
+	(void)fn;
+	return false;
+}

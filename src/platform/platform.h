@@ -235,4 +235,35 @@ bool ukmem_plat_kfence_install(uintptr_t start, uintptr_t end,
 
 /* ---- kmemleak's roots: loaded objects and threads (hosted_kmemleak.c) --- */
 
+/*
+ * What a leak scan reads as roots (hosted; bare has neither threads nor
+ * loaded objects and refuses with -ENOSYS).  The caller holds its own
+ * lock across the three calls and allocates nothing in between.
+ *
+ * ukmem_plat_stop_world records the writable segments of every loaded
+ * object, then stops every other thread of the process: each waits in a
+ * signal handler (a real-time signal reserved for this) until
+ * ukmem_plat_start_world.  self_floor is the lowest address of the
+ * caller's own stack the scan reads: the frame of the scan's entry point,
+ * below which the scanner's own frames (holding the values it scans) lie.
+ * Returns 0, or -ENOSYS.
+ *
+ * ukmem_plat_scan_roots calls fn(arg, start, end) for each root range: the
+ * segments and, if stacks, each stopped thread's saved registers, its
+ * stack from its stack pointer to the top of the mapping holding it, and
+ * its thread-local storage.
+ *
+ * ukmem_plat_start_world lets the threads go, waits until each has left
+ * the handler, then logs the threads that did not stop in time.
+ */
+int ukmem_plat_stop_world(uintptr_t self_floor);
+void ukmem_plat_scan_roots(void (*fn)(void *arg, uintptr_t start, uintptr_t end), void *arg,
+			   bool stacks);
+void ukmem_plat_start_world(void);
+
+/* Run fn once when the process exits (hosted: a destructor of the
+ * library, so exit() and a return from main both run it); false on bare.
+ * fn runs with other threads possibly still alive. */
+bool ukmem_plat_at_exit(void (*fn)(void));
+
 #endif /* UKMEM_PLATFORM_H */

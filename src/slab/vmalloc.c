@@ -85,6 +85,7 @@
 #include <ukmem/slab.h>
 #include <ukmem/vmalloc.h>
 
+#include "debug/debug.h"
 #include "lib/lib.h"
 #include "lib/task.h"
 #include "page/page.h"
@@ -484,8 +485,12 @@ void *ukmem_vmalloc(unsigned long size, gfp_t gfp, int node)
 		return NULL;
 	vm_drain_deferred();
 	mode = vm_ensure_setup();
-	if (mode == VM_NOMMU)
-		return vmalloc_nommu(size, gfp, node);
+	if (mode == VM_NOMMU) {
+		void *p = vmalloc_nommu(size, gfp, node);
+
+		kmemleak_alloc(p, size, 1, gfp);	/* the kernel's kmemleak_vmalloc */
+		return p;
+	}
 	/* An area and its guard page must fit in the range, ever. */
 	if (mode == VM_UNSET || size > vm.size - PAGE_SIZE) {
 		warn_alloc(gfp, "vmalloc error: size %lu, vm_struct allocation failed", size);
@@ -504,8 +509,10 @@ void *ukmem_vmalloc(unsigned long size, gfp_t gfp, int node)
 			vm_unlock();
 		}
 		if (idx != VM_NONE) {
-			if (charge_area(idx, nr, gfp, node))
+			if (charge_area(idx, nr, gfp, node)) {
+				kmemleak_alloc(area_addr(idx), size, 1, gfp);
 				return area_addr(idx);
+			}
 			vm_lock();
 			__atomic_store_n(&vm.used_pages, vm.used_pages - nr, __ATOMIC_RELAXED);
 			area_free_locked(idx);
@@ -627,6 +634,7 @@ void ukmem_vfree(const void *addr)
 {
 	if (!addr)
 		return;
+	kmemleak_free(addr);	/* before the area can be reused */
 	vm_drain_deferred();
 	vfree_now(addr);
 }

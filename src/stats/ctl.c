@@ -70,6 +70,7 @@ static const struct ctl_file ctl_files[] = {
 	{ "/proc/sys/vm/drop_caches", stats_drop_caches_show, stats_drop_caches_store, true },
 	{ "/proc/slabinfo", stats_slabinfo_show, NULL, false },
 	{ "/proc/sys/kernel/tainted", stats_tainted_show, NULL, false },
+	{ "/sys/kernel/debug/kmemleak", stats_kmemleak_show, stats_kmemleak_store, true },
 	{ "/sys/kernel/debug/kfence/stats", stats_kfence_stats_show, NULL, false },
 	{ "/sys/kernel/debug/kfence/objects", stats_kfence_objects_show, NULL, false },
 };

@@ -321,6 +321,11 @@ int stats_fail_page_alloc_store(const char *name, const char *value);
 int stats_kfence_stats_show(struct seq_buf *s);
 int stats_kfence_objects_show(struct seq_buf *s);
 
+/* debugfs_kmemleak.c: /sys/kernel/debug/kmemleak (kmemleak's report and
+ * commands; -EINVAL for an unknown command, -EPERM once kmemleak is off). */
+int stats_kmemleak_show(struct seq_buf *s);
+int stats_kmemleak_store(const char *value);
+
 /* fork(): take and release ctl_lock (before the slab and page locks). */
 
 #endif /* UKMEM_STATS_STATS_H */
