@@ -50,6 +50,7 @@ void ukmem_fork_child(void)
 	if (ukmem_initialized()) {
 		sheaves_fork_child();
 		reclaim_fork_child();
+		kmemleak_fork_child();
 	}
 	ukmem_unlock_all();
 }

@@ -679,6 +679,9 @@ bool ukmem_plat_thread_start(void (*fn)(void *), void *arg)
 	start->fn = fn;
 	start->arg = arg;
 	sigfillset(&all);
+	/* Except kmemleak's stop signal (KL_SIG in hosted_kmemleak.c): a
+	 * scan stops ukmem's own threads too, and scans their stacks. */
+	sigdelset(&all, SIGRTMAX - 5);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	if (pthread_attr_init(&attr) == 0) {
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);

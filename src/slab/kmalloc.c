@@ -189,6 +189,7 @@ void *ukmem_kmalloc_large(size_t size, gfp_t gfp, int node)
 	if (!page)
 		return NULL;
 	slab_pages_mod(page, SLAB_PAGES_UNRECLAIMABLE, 1L << order);
+	kmemleak_alloc(page_address(page), size, 1, gfp);
 	return page_address(page);
 }
 
@@ -248,6 +249,7 @@ static void free_large_kmalloc(struct page *head, const void *p)
 			     "a large kmalloc block, but p is not its start");
 		return;
 	}
+	kmemleak_free(p);
 	slab_pages_mod(head, SLAB_PAGES_UNRECLAIMABLE, -(1L << compound_order(head)));
 	ukmem_free_pages(head, compound_order(head));
 }

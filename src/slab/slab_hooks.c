@@ -25,6 +25,7 @@
  * take list_lock, slub_debug the same for its freelist test.
  */
 #include "slab/slab_api.h"
+#include "slab/failslab.h"
 
 /* The kernel's slab_want_init_on_alloc: a constructor's work is kept, and
  * RCU and poisoned caches are only zeroed on request. */
@@ -51,6 +52,8 @@ void *slab_alloc_hooked(struct kmem_cache *s, gfp_t gfp, int node, unsigned long
 	unsigned int hooks = debug_hooks();
 	void *obj;
 
+	if ((hooks & DEBUG_HOOK_FAILSLAB) && should_failslab(s, gfp))
+		return NULL;
 	/* KFENCE's sample (no lock held: its timer starts from here).  Not
 	 * for caches whose freed objects RCU readers may still read: the
 	 * page is protected at once on free. */
@@ -70,6 +73,8 @@ void *slab_alloc_hooked(struct kmem_cache *s, gfp_t gfp, int node, unsigned long
 	if (want_init_on_alloc(s, gfp, hooks))
 		__builtin_memset(obj, 0, s->object_size);
 done:
+	if ((hooks & DEBUG_HOOK_KMEMLEAK) && !(s->flags & SLAB_NOLEAKTRACE))
+		kmemleak_alloc(obj, s->object_size, 1, gfp);
 	return obj;
 }
 
@@ -78,6 +83,8 @@ void slab_free_hooked(struct kmem_cache *s, void *obj, unsigned long caller)
 	unsigned int hooks = debug_hooks();
 	struct slab *slab = page_slab(virt_to_page(obj));
 
+	if ((hooks & DEBUG_HOOK_KMEMLEAK) && !(s->flags & SLAB_NOLEAKTRACE))
+		kmemleak_free(obj);
 	if ((s->flags & SLAB_DEBUG_FLAGS) && !slub_debug_free(s, slab, obj, caller))
 		return;
 	if (want_init_on_free(s, hooks))
@@ -95,6 +102,8 @@ static void drop_sheaves(void)
 void slab_hooks_start(const struct ukmem_options *opt)
 {
 	debug_hooks_set_flush(drop_sheaves);
+	kmemleak_setup(opt->kmemleak);
+	failslab_setup(opt->failslab);
 	kfence_setup(opt->kfence_sample_interval, opt->kfence_num_objects);
 	if (slub_init_on_alloc)
 		debug_hooks_set(DEBUG_HOOK_INIT_ALLOC, true);
