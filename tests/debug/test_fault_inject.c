@@ -30,11 +30,6 @@ static void setup(void)
 		exit(1);
 	}
 	ukmem_set_log_hook(log_capture);
-	/* failslab's files exist once the slab layer's start has called
-	 * failslab_setup; calling it again is a no-op that keeps these tests
-	 * of the attributes apart from that wiring (test_fault_boot checks
-	 * it). */
-	failslab_setup("");
 	cache64 = kmem_cache_create("fault_test_64", 64, 0, 0, NULL);
 	if (!cache64) {
 		fprintf(stderr, "kmem_cache_create failed\n");
