@@ -15,5 +15,7 @@
 #include <ukmem/oom.h>
 #include <ukmem/preempt.h>
 #include <ukmem/mempool.h>
+#include <ukmem/fault-inject.h>
+#include <ukmem/kmemleak.h>
 
 #endif /* UKMEM_H */

@@ -310,8 +310,13 @@ size_t ukmem_ksize(const void *p)
 	head = object_page(p, "ksize");
 	if (!head)
 		return 0;
-	if (PageSlab(head))
-		return slab_ksize(((struct slab *)(void *)head)->slab_cache);
+	if (PageSlab(head)) {
+		struct kmem_cache *s = ((struct slab *)(void *)head)->slab_cache;
+
+		/* The caller may use all of it now (KASAN opens the slack). */
+		kasan_unpoison_object(s, (void *)(uintptr_t)p, slab_ksize(s));
+		return slab_ksize(s);
+	}
 	if (!PageHead(head) || p != page_address(head)) {
 		/* __ksize's WARN_ON */
 		ukmem_warn("WARNING: ksize(0x%p): not a kmalloc object\n", p);

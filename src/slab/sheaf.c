@@ -302,6 +302,8 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node, unsigned long c
 	if (!sheaf)
 		return alloc_direct(s, gfp, node);
 	sheaf->size = slub_get_objects(s, gfp, NUMA_NO_NODE, sheaf->objects, sheaf->capacity);
+	for (unsigned int i = 0; i < sheaf->size; i++)	/* free until popped */
+		kasan_poison_free(s, sheaf->objects[i]);
 	if (!sheaf->size) {
 		sheaf_free(sheaf);
 		return NULL;
@@ -438,6 +440,7 @@ push:
 	set_freepointer(s, obj, SHEAF_MARK);
 	sheaf->objects[sheaf->size++] = obj;
 	owner_exit(o);
+	kasan_poison_free(s, obj);
 	return;
 direct:
 	slub_put_objects(s, &obj, 1);

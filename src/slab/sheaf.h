@@ -11,6 +11,7 @@
 #define UKMEM_SLAB_SHEAF_H
 
 #include "slab/slab.h"
+#include "slab/kasan.h"
 
 struct slub_pcs {
 	struct slab_sheaf *main;
@@ -89,6 +90,7 @@ void slab_free_bad(struct kmem_cache *s, struct slab *slab, void *obj, bool doub
 static inline __attribute__((always_inline)) void *slab_post_alloc(struct kmem_cache *s,
 								    void *obj, gfp_t gfp)
 {
+	kasan_unpoison_object(s, obj, s->object_size);
 	clear_freepointer(s, obj);
 	if (__builtin_expect(gfp & __GFP_ZERO, 0))
 		__builtin_memset(obj, 0, s->object_size);
@@ -152,6 +154,7 @@ static inline __attribute__((always_inline)) void slab_free(struct kmem_cache *s
 			*where = mark;
 			sheaf->objects[sheaf->size++] = obj;
 			owner_exit(o);
+			kasan_poison_free(s, obj);
 			return;
 		}
 		owner_exit(o);

@@ -34,6 +34,7 @@
  * the page allocator is called with neither held.
  */
 #include "slab/slab_api.h"
+#include "slab/kasan.h"
 
 struct list_head slab_caches = { &slab_caches, &slab_caches };
 int slab_nomerge;
@@ -515,6 +516,8 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 		prev = p;
 	}
 	set_freepointer(s, prev, NULL);
+	for (unsigned int i = 0; i < nr; i++)
+		kasan_poison_free(s, slab_object(s, slab, i));
 	return slab;
 }
 
@@ -525,6 +528,7 @@ static void discard_slab(struct kmem_cache *s, struct slab *slab)
 
 	slab_pages_mod(page, (s->flags & SLAB_RECLAIM_ACCOUNT) ? SLAB_PAGES_RECLAIMABLE :
 		       SLAB_PAGES_UNRECLAIMABLE, -(1L << order));
+	kasan_unpoison_range(page_address(page), PAGE_SIZE << order);
 	page->flags &= ~(1UL << PG_slab);
 	slab->slab_cache = NULL;
 	slab->freelist = NULL;
@@ -668,8 +672,10 @@ unsigned int slub_get_objects(struct kmem_cache *s, gfp_t gfp, int node, void **
 		if (page_to_nid(slab_page(slab)) != nid && node == NUMA_NO_NODE)
 			nid = page_to_nid(slab_page(slab));
 	}
-	for (unsigned int i = 0; i < got; i++)
+	for (unsigned int i = 0; i < got; i++) {
+		kasan_unpoison_object(s, p[i], s->object_size);
 		clear_freepointer(s, p[i]);
+	}
 	return got;
 }
 
@@ -769,6 +775,7 @@ void slub_put_objects(struct kmem_cache *s, void **p, unsigned int count)
 			report_double_free(s, slab, obj);
 			continue;
 		}
+		kasan_poison_free(s, obj);
 		set_freepointer(s, obj, slab->freelist);
 		slab->freelist = obj;
 		if (slab->inuse == slab->objects)
