@@ -13,13 +13,15 @@
 #define LEAK_SIZE 100
 #define KEPT_SIZE 200
 
-static void *kept;
+/* Global and volatile: the compiler may not keep it in a register only. */
+void *volatile kept;
 
 BUG_FN void leak_block(void)
 {
-	char *p = opaque(malloc(LEAK_SIZE));
+	volatile char *p = opaque(malloc(LEAK_SIZE));
 
-	memset(p, 'L', LEAK_SIZE);
+	for (int i = 0; i < LEAK_SIZE; i++)
+		p[i] = 'L';
 }
 
 /* Overwrite the stack below main's frame, where leak_block and malloc
@@ -29,13 +31,14 @@ BUG_FN void scrub_stack(void)
 {
 	volatile char junk[16384];
 
-	memset((char *)junk, 0, sizeof(junk));
+	for (unsigned int i = 0; i < sizeof(junk); i++)
+		junk[i] = 0;
 }
 
 int main(void)
 {
 	kept = opaque(malloc(KEPT_SIZE));
-	memset(kept, 'K', KEPT_SIZE);
+	memset(opaque(kept), 'K', KEPT_SIZE);
 	leak_block();
 	scrub_stack();
 	return 0;
