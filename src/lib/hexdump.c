@@ -33,20 +33,27 @@ static void hex_row(char *buf, const unsigned char *p, size_t n)
 	buf[col] = '\0';
 }
 
-void ukmem_print_hex_dump(const char *prefix, bool with_address, const void *addr, size_t len)
+void ukmem_print_hex_dump_copy(const char *prefix, const void *shown, const void *data,
+			       size_t len)
 {
-	const unsigned char *p = addr;
+	const unsigned char *p = data;
 	char row[96];
 
 	for (size_t off = 0; off < len; off += HEX_ROW) {
 		size_t n = len - off < HEX_ROW ? len - off : HEX_ROW;
 
 		hex_row(row, p + off, n);
-		if (with_address)
-			ukmem_printk("%s%016lx: %s\n", prefix, (unsigned long)(uintptr_t)(p + off), row);
+		if (shown)
+			ukmem_printk("%s%016lx: %s\n", prefix,
+				     (unsigned long)((uintptr_t)shown + off), row);
 		else
 			ukmem_printk("%s%s\n", prefix, row);
 	}
+}
+
+void ukmem_print_hex_dump(const char *prefix, bool with_address, const void *addr, size_t len)
+{
+	ukmem_print_hex_dump_copy(prefix, with_address ? addr : NULL, addr, len);
 }
 
 int ukmem_hex_dump_row(char *buf, size_t size, const void *addr, size_t len)

@@ -117,6 +117,9 @@ void dump_stack(void);
  * (DUMP_PREFIX_NONE) when with_address is false.  ukmem_hex_dump_row
  * writes one row of at most 16 bytes (no prefix, no newline) into buf. */
 void ukmem_print_hex_dump(const char *prefix, bool with_address, const void *addr, size_t len);
+/* The same for a copy of the bytes (data), rows addressed as at shown. */
+void ukmem_print_hex_dump_copy(const char *prefix, const void *shown, const void *data,
+			       size_t len);
 int ukmem_hex_dump_row(char *buf, size_t size, const void *addr, size_t len);
 
 /* A report that is a WARN() in the kernel: printk, then TAINT_WARN. */

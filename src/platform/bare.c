@@ -277,6 +277,33 @@ bool ukmem_plat_thread_start(void (*fn)(void *), void *arg)
 	return false;
 }
 
+/* ---- valgrind (none on a bare board) ------------------------------------------ */
+
+bool ukmem_plat_on_valgrind(void)
+{
+	return false;
+}
+
+void ukmem_plat_vg_mark(const void *addr, size_t size, int state)
+{
+	(void)addr;
+	(void)size;
+	(void)state;
+}
+
+void ukmem_plat_vg_block(const void *addr, size_t size, bool alloc, bool zeroed)
+{
+	(void)addr;
+	(void)size;
+	(void)alloc;
+	(void)zeroed;
+}
+
+void ukmem_plat_vg_errors(bool on)
+{
+	(void)on;
+}
+
 /* ---- KFENCE (no guard pages on a bare board) ------------------------------- */
 
 /* No MMU the library may program, and no signals: KFENCE stays off. */

@@ -518,6 +518,12 @@ void ukmem_plat_log(const char *msg, size_t len)
  * one for a sanitizer's backtrace interceptor, plus slack. */
 #define BACKTRACE_OWN_FRAMES 4
 
+/* Inside backtrace() on this thread: its first call loads libgcc_s, which
+ * mallocs, and a malloc that records its stack (slub_debug=U, kmemleak)
+ * would call back in here and load it again, forever.  The inner call
+ * gets no frames. */
+static __thread int in_backtrace __attribute__((tls_model("initial-exec")));
+
 __attribute__((noinline))
 int ukmem_plat_backtrace(void **out, int max, int skip)
 {
@@ -526,12 +532,17 @@ int ukmem_plat_backtrace(void **out, int max, int skip)
 	int saved_errno = errno;
 	int want, n, first = 1;
 
-	if (max <= 0 || skip < 0 || skip >= BACKTRACE_MAX_FRAMES - BACKTRACE_OWN_FRAMES)
+	if (max <= 0 || skip < 0 || skip >= BACKTRACE_MAX_FRAMES - BACKTRACE_OWN_FRAMES ||
+	    in_backtrace)
 		return 0;
 	want = BACKTRACE_OWN_FRAMES + skip + max;
 	if (want > BACKTRACE_MAX_FRAMES)
 		want = BACKTRACE_MAX_FRAMES;
+	in_backtrace = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	n = backtrace(frames, want);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	in_backtrace = 0;
 	errno = saved_errno;
 	/* Start at our caller, found by its return address rather than by a
 	 * fixed count: interceptors add frames of their own. */

@@ -199,6 +199,23 @@ int ukmem_plat_backtrace(void **out, int max, int skip);
  * dladdr, which does not allocate. */
 const char *ukmem_plat_symbolize(void *addr, char *buf, size_t size);
 
+/* ---- valgrind's memcheck (hosted_valgrind.c) ---------------------------- */
+
+/* Is the program running under valgrind (and was ukmem built with its
+ * headers)?  Bare: never.  The other calls do nothing when it is not. */
+bool ukmem_plat_on_valgrind(void);
+/* Tell memcheck what addr..addr+size is now. */
+#define PLAT_VG_NOACCESS	0
+#define PLAT_VG_UNDEFINED	1
+#define PLAT_VG_DEFINED		2
+void ukmem_plat_vg_mark(const void *addr, size_t size, int state);
+/* A heap block begins (alloc: VALGRIND_MALLOCLIKE_BLOCK, zeroed or not) or
+ * ends (VALGRIND_FREELIKE_BLOCK) at addr. */
+void ukmem_plat_vg_block(const void *addr, size_t size, bool alloc, bool zeroed);
+/* Stop (false) or resume (true) memcheck's reports on this thread, around
+ * ukmem's own accesses to free objects' metadata. */
+void ukmem_plat_vg_errors(bool on);
+
 /* ---- KFENCE's guard pages and fault handler (hosted_kfence.c) ---------- */
 
 /* Can this platform guard pages and catch the faults (hosted: yes)? */

@@ -190,6 +190,8 @@ void *ukmem_kmalloc_large(size_t size, gfp_t gfp, int node)
 		return NULL;
 	slab_pages_mod(page, SLAB_PAGES_UNRECLAIMABLE, 1L << order);
 	kmemleak_alloc(page_address(page), size, 1, gfp);
+	if (debug_hooks() & DEBUG_HOOK_VALGRIND)
+		ukmem_plat_vg_block(page_address(page), size, true, gfp & __GFP_ZERO);
 	return page_address(page);
 }
 
@@ -250,6 +252,12 @@ static void free_large_kmalloc(struct page *head, const void *p)
 		return;
 	}
 	kmemleak_free(p);
+	if (debug_hooks() & DEBUG_HOOK_VALGRIND) {
+		/* The pages go back to the page allocator, which may write
+		 * them (zeroing, its own checks): addressable again. */
+		ukmem_plat_vg_block(p, 0, false, false);
+		ukmem_plat_vg_mark(p, PAGE_SIZE << compound_order(head), PLAT_VG_UNDEFINED);
+	}
 	slab_pages_mod(head, SLAB_PAGES_UNRECLAIMABLE, -(1L << compound_order(head)));
 	ukmem_free_pages(head, compound_order(head));
 }

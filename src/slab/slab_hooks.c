@@ -26,6 +26,7 @@
  */
 #include "slab/slab_api.h"
 #include "slab/failslab.h"
+#include "slab/memcheck.h"
 
 /* The kernel's slab_want_init_on_alloc: a constructor's work is kept, and
  * RCU and poisoned caches are only zeroed on request. */
@@ -68,10 +69,16 @@ void *slab_alloc_hooked(struct kmem_cache *s, gfp_t gfp, int node, unsigned long
 	}
 	if (slub_get_objects(s, gfp, node, &obj, 1) != 1)
 		return NULL;
+	if (hooks & DEBUG_HOOK_VALGRIND)
+		ukmem_plat_vg_errors(false);	/* slub_debug reads the red zones */
 	if (s->flags & SLAB_DEBUG_FLAGS)
 		slub_debug_alloc(s, obj, caller);
 	if (want_init_on_alloc(s, gfp, hooks))
 		__builtin_memset(obj, 0, s->object_size);
+	if (hooks & DEBUG_HOOK_VALGRIND) {
+		ukmem_plat_vg_errors(true);
+		vg_object_malloced(s, obj, want_init_on_alloc(s, gfp, hooks));
+	}
 done:
 	if ((hooks & DEBUG_HOOK_KMEMLEAK) && !(s->flags & SLAB_NOLEAKTRACE))
 		kmemleak_alloc(obj, s->object_size, 1, gfp);
@@ -85,11 +92,19 @@ void slab_free_hooked(struct kmem_cache *s, void *obj, unsigned long caller)
 
 	if ((hooks & DEBUG_HOOK_KMEMLEAK) && !(s->flags & SLAB_NOLEAKTRACE))
 		kmemleak_free(obj);
+	if (hooks & DEBUG_HOOK_VALGRIND) {
+		/* The block ends first: nobody may get obj back before. */
+		ukmem_plat_vg_block(obj, s->object_size, false, false);
+		ukmem_plat_vg_errors(false);
+	}
 	if ((s->flags & SLAB_DEBUG_FLAGS) && !slub_debug_free(s, slab, obj, caller))
-		return;
+		goto out;
 	if (want_init_on_free(s, hooks))
 		__builtin_memset(obj, 0, s->object_size);
 	slub_put_objects(s, &obj, 1);
+out:
+	if (hooks & DEBUG_HOOK_VALGRIND)
+		ukmem_plat_vg_errors(true);
 }
 
 /* The debug layer's switch empties every sheaf through this (a local
@@ -105,6 +120,8 @@ void slab_hooks_start(const struct ukmem_options *opt)
 	kmemleak_setup(opt->kmemleak);
 	failslab_setup(opt->failslab);
 	kfence_setup(opt->kfence_sample_interval, opt->kfence_num_objects);
+	if (ukmem_plat_on_valgrind())
+		debug_hooks_set(DEBUG_HOOK_VALGRIND, true);
 	if (slub_init_on_alloc)
 		debug_hooks_set(DEBUG_HOOK_INIT_ALLOC, true);
 	if (slub_init_on_free)

@@ -35,6 +35,7 @@
  */
 #include "slab/slab_api.h"
 #include "slab/kasan.h"
+#include "slab/memcheck.h"
 
 struct list_head slab_caches = { &slab_caches, &slab_caches };
 int slab_nomerge;
@@ -518,6 +519,9 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	set_freepointer(s, prev, NULL);
 	for (unsigned int i = 0; i < nr; i++)
 		kasan_poison_free(s, slab_object(s, slab, i));
+	if (vg_on())
+		for (unsigned int i = 0; i < nr; i++)
+			vg_object_free(s, slab_object(s, slab, i));
 	return slab;
 }
 
@@ -529,6 +533,8 @@ static void discard_slab(struct kmem_cache *s, struct slab *slab)
 	slab_pages_mod(page, (s->flags & SLAB_RECLAIM_ACCOUNT) ? SLAB_PAGES_RECLAIMABLE :
 		       SLAB_PAGES_UNRECLAIMABLE, -(1L << order));
 	kasan_unpoison_range(page_address(page), PAGE_SIZE << order);
+	if (vg_on())
+		ukmem_plat_vg_mark(page_address(page), PAGE_SIZE << order, PLAT_VG_UNDEFINED);
 	page->flags &= ~(1UL << PG_slab);
 	slab->slab_cache = NULL;
 	slab->freelist = NULL;
@@ -676,6 +682,9 @@ unsigned int slub_get_objects(struct kmem_cache *s, gfp_t gfp, int node, void **
 		kasan_unpoison_object(s, p[i], s->object_size);
 		clear_freepointer(s, p[i]);
 	}
+	if (vg_on())
+		for (unsigned int i = 0; i < got; i++)
+			vg_object_taken(s, p[i]);
 	return got;
 }
 
@@ -745,6 +754,7 @@ void slub_put_objects(struct kmem_cache *s, void **p, unsigned int count)
 {
 	struct slab *to_discard = NULL;
 	struct kmem_cache_node *locked = NULL;
+	bool vg = vg_on();
 
 	/* Objects come from sheaves in batches, mostly of one node: the
 	 * lock is kept across consecutive objects of the same node.  Every
@@ -778,6 +788,8 @@ void slub_put_objects(struct kmem_cache *s, void **p, unsigned int count)
 		kasan_poison_free(s, obj);
 		set_freepointer(s, obj, slab->freelist);
 		slab->freelist = obj;
+		if (vg)
+			vg_object_free(s, obj);
 		if (slab->inuse == slab->objects)
 			add_partial_locked(n, slab, true);	/* was full */
 		slab_set_inuse(slab, slab->inuse - 1);

@@ -156,14 +156,14 @@ static void print_track(const char *what, const struct track *t, unsigned long n
 		ukmem_printk("object allocation/free stack trace missing\n");
 }
 
-static void print_tracking(struct kmem_cache *s, void *obj)
+static void print_tracking(const struct kmem_cache *s, const struct track tracks[2])
 {
 	unsigned long now = jiffies_now();
 
 	if (!(s->flags & SLAB_STORE_USER))
 		return;
-	print_track("Allocated", get_track(s, obj, TRACK_ALLOC), now);
-	print_track("Freed", get_track(s, obj, TRACK_FREE), now);
+	print_track("Allocated", &tracks[TRACK_ALLOC], now);
+	print_track("Freed", &tracks[TRACK_FREE], now);
 }
 
 static void trace(struct kmem_cache *s, struct slab *slab, void *obj, bool alloc)
@@ -177,30 +177,57 @@ static void trace(struct kmem_cache *s, struct slab *slab, void *obj, bool alloc
 
 /* ---- reports ------------------------------------------------------------ */
 
-static void print_section(const char *text, const void *addr, unsigned int length)
+/* The bytes of a slot a report shows, copied before anything is printed. */
+#define TRAILER_SNAP 1024
+
+/* Print the part [at, at + n) of the slot from the snapshot of the slot
+ * taken at from (len bytes); what the snapshot lacks is left out. */
+static void print_section(const char *text, const char *at, size_t n, const char *from,
+			  const unsigned char *snap, size_t len)
 {
-	ukmem_print_hex_dump(text, true, addr, length);
+	size_t skip = (size_t)(at - from);
+
+	if (skip >= len)
+		return;
+	if (n > len - skip)
+		n = len - skip;
+	ukmem_print_hex_dump_copy(text, at, snap + skip, n);
 }
 
-/* The kernel's print_trailer: tracks, slab, object and the slot's bytes. */
+/*
+ * The kernel's print_trailer: tracks, slab, object and the slot's bytes.
+ * Printing symbolizes, and a symbolizer may allocate: when the object is
+ * free (a double free, validate) the allocator may hand it out in the
+ * middle of the report.  So the tracks and the first TRAILER_SNAP bytes
+ * of the slot are copied first, and the report shows the copy.
+ */
 static void print_trailer(struct kmem_cache *s, struct slab *slab, void *obj)
 {
+	unsigned char snap[TRAILER_SNAP];
+	struct track tracks[2];
 	char *p = obj, *addr = slab_address(slab);
+	char *from = (s->flags & SLAB_RED_ZONE) ? p - s->red_left_pad : p > addr + 16 ? p - 16 : p;
+	char *end = p + size_from_object(s);
+	size_t len = (size_t)(end - from) < sizeof(snap) ? (size_t)(end - from) : sizeof(snap);
 	unsigned int off = pad_start(s);
+	void *fp = get_freepointer(s, obj);
 
-	print_tracking(s, obj);
+	__builtin_memcpy(snap, from, len);
+	if (s->flags & SLAB_STORE_USER)
+		__builtin_memcpy(tracks, get_track(s, obj, TRACK_ALLOC), sizeof(tracks));
+	print_tracking(s, tracks);
 	print_slab_info(slab);
-	ukmem_printk("Object 0x%p @offset=%lu fp=0x%p\n\n", obj, (unsigned long)(p - addr),
-		     get_freepointer(s, obj));
+	ukmem_printk("Object 0x%p @offset=%lu fp=0x%p\n\n", obj, (unsigned long)(p - addr), fp);
 	if (s->flags & SLAB_RED_ZONE)
-		print_section("Redzone  ", p - s->red_left_pad, s->red_left_pad);
+		print_section("Redzone  ", p - s->red_left_pad, s->red_left_pad, from, snap, len);
 	else if (p > addr + 16)
-		print_section("Bytes b4 ", p - 16, 16);
-	print_section("Object   ", p, s->object_size < PAGE_SIZE ? s->object_size : PAGE_SIZE);
+		print_section("Bytes b4 ", p - 16, 16, from, snap, len);
+	print_section("Object   ", p, s->object_size, from, snap, len);
 	if (s->flags & SLAB_RED_ZONE)
-		print_section("Redzone  ", p + s->object_size, s->inuse - s->object_size);
+		print_section("Redzone  ", p + s->object_size, s->inuse - s->object_size, from, snap,
+			      len);
 	if (off != size_from_object(s))
-		print_section("Padding  ", p + off, size_from_object(s) - off);
+		print_section("Padding  ", p + off, size_from_object(s) - off, from, snap, len);
 	dump_stack();
 }
 
@@ -287,7 +314,8 @@ static bool check_pad_bytes(struct kmem_cache *s, struct slab *slab, unsigned ch
 
 /* The kernel's check_object: do obj's bytes read as val says (free or
  * allocated)?  Reports and restores what does not. */
-static bool check_object(struct kmem_cache *s, struct slab *slab, void *obj, unsigned char val)
+static bool check_object(struct kmem_cache *s, struct slab *slab, void *obj, unsigned char val,
+			 bool check_fp)
 {
 	unsigned char *p = obj, *endobject = p + s->object_size;
 	bool ok = true;
@@ -318,7 +346,8 @@ static bool check_object(struct kmem_cache *s, struct slab *slab, void *obj, uns
 	 * it lies outside the object. */
 	if (!freeptr_outside_object(s) && val == SLUB_RED_ACTIVE)
 		return ok;
-	if (val == SLUB_RED_INACTIVE && !slub_valid_pointer(s, slab, get_freepointer(s, obj))) {
+	if (check_fp && val == SLUB_RED_INACTIVE &&
+	    !slub_valid_pointer(s, slab, get_freepointer(s, obj))) {
 		object_err(s, slab, obj, "Freepointer corrupt");
 		set_freepointer(s, obj, NULL);
 		ok = false;
@@ -374,11 +403,11 @@ void slub_debug_alloc(struct kmem_cache *s, void *obj, unsigned long caller)
 
 	if (s->flags & SLAB_CONSISTENCY_CHECKS) {
 		slab_pad_check(s, slab);
-		/* The free-pointer word was cleared when the object left the
-		 * freelist: a free object's must be valid, and NULL is. */
-		check_object(s, slab, obj, SLUB_RED_INACTIVE);
+		/* The free-pointer word was checked when the object left the
+		 * freelist (take_from_slab_locked) and cleared since. */
+		check_object(s, slab, obj, SLUB_RED_INACTIVE, false);
 	} else if (s->flags & (SLAB_POISON | SLAB_RED_ZONE)) {
-		check_object(s, slab, obj, SLUB_RED_INACTIVE);
+		check_object(s, slab, obj, SLUB_RED_INACTIVE, false);
 	}
 	if (s->flags & SLAB_STORE_USER)
 		set_track(s, obj, TRACK_ALLOC, caller);
@@ -395,7 +424,7 @@ bool slub_debug_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigne
 		return false;
 	}
 	if (s->flags & (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON))
-		check_object(s, slab, obj, SLUB_RED_ACTIVE);
+		check_object(s, slab, obj, SLUB_RED_ACTIVE, false);
 	if (s->flags & SLAB_STORE_USER)
 		set_track(s, obj, TRACK_FREE, caller);
 	if (s->flags & SLAB_TRACE)
@@ -471,7 +500,7 @@ static int validate_slab(struct kmem_cache *s, struct slab *slab)
 		void *obj = slab_object(s, slab, i);
 		bool free = on_list(s, slab, obj);
 
-		if (!check_object(s, slab, obj, free ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE))
+		if (!check_object(s, slab, obj, free ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE, true))
 			errors++;
 	}
 	return errors;
@@ -499,8 +528,11 @@ static int for_each_slab(struct kmem_cache *s, int (*fn)(struct kmem_cache *s, s
 		lock = &s->node[page_to_nid(page)].list_lock;
 		if (!ukmem_lock(lock))
 			continue;
-		if (slab->slab_cache == s && PageSlab(page))
+		if (slab->slab_cache == s && PageSlab(page)) {
+			ukmem_plat_vg_errors(false);	/* free objects' bytes are read */
 			sum += fn(s, slab, arg);
+			ukmem_plat_vg_errors(true);
+		}
 		ukmem_unlock(lock);
 	}
 	return sum;

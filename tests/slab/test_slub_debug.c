@@ -41,10 +41,12 @@ static int validate_cache(const char *name)
 	return ukmem_ctl_write(path, "1");
 }
 
-/* The report header the kernel prints, whatever the taint. */
+/* The report header the kernel prints, whatever the taint, and no other
+ * report since mark. */
 #define EXPECT_BUG(mark, cache, what) do { \
 	EXPECT_LOGGED(mark, "BUG " cache " ("); \
 	EXPECT_LOGGED(mark, "): " what "\n"); \
+	EXPECT_EQ(log_count_since(mark, "BUG "), 1); \
 } while (0)
 
 TEST(option_syntax_errors_are_refused_naming_the_bad_part)
@@ -131,8 +133,10 @@ TEST(right_and_left_redzone_overwrites_are_reported_and_restored)
 	size_t mark;
 
 	ASSERT_NOT_NULL(s);
+	mark = log_mark();
 	p = kmem_cache_alloc(s, GFP_KERNEL);
 	ASSERT_NOT_NULL(p);
+	EXPECT_LOG_SILENT(mark);	/* a fresh object passes its checks */
 	/* Z: the red zones read 0xcc while the object is allocated. */
 	EXPECT_EQ(p[64], SLUB_RED_ACTIVE);
 	EXPECT_EQ(p[-1], SLUB_RED_ACTIVE);
@@ -315,6 +319,7 @@ TEST(trace_prints_every_alloc_and_free)
 	mark = log_mark();
 	p = kmem_cache_alloc(s, GFP_KERNEL);
 	ASSERT_NOT_NULL(p);
+	EXPECT_EQ(log_count_since(mark, "BUG "), 0);
 	EXPECT_LOGGED(mark, "TRACE trace-16 alloc 0x");
 	EXPECT_LOGGED(mark, " inuse=");
 	mark = log_mark();
