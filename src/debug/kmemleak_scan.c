@@ -242,11 +242,16 @@ static int mark_leaks(struct kmemleak_object *t, bool at_exit)
 /* The whole scan, kmemleak_lock held (theory 2). */
 static int scan_locked(uintptr_t self_floor, bool at_exit)
 {
+	int n;
+
 	jiffies_last_scan = kmemleak_jiffies();
 	gray_list = NULL;
 	reset_counts(kmemleak_root);
 	if (ukmem_plat_stop_world(self_floor) < 0)
 		return -KMEMLEAK_ENOSYS;
+	/* A conservative scan reads whatever the words hold, initialised or
+	 * not: under valgrind, that is not the program's error. */
+	ukmem_plat_vg_errors(false);
 	ukmem_plat_scan_roots(scan_root, NULL, stack_scan);
 	scan_gray_list();
 	if (!at_exit) {
@@ -254,7 +259,9 @@ static int scan_locked(uintptr_t self_floor, bool at_exit)
 		scan_gray_list();
 	}
 	ukmem_plat_start_world();
-	return mark_leaks(kmemleak_root, at_exit);
+	n = mark_leaks(kmemleak_root, at_exit);	/* checksums: the same reads */
+	ukmem_plat_vg_errors(true);
+	return n;
 }
 
 /* Theory 4: the floor of the caller's stack is a local of this frame,

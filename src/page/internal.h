@@ -170,6 +170,9 @@ void dump_page(const struct page *page, const char *reason);
 /* ---- fail_page_alloc.c: fault injection --------------------------------- */
 
 /* True while the fail_page_alloc attributes can fail an allocation. */
+/* init_on_alloc=1, init_on_free=1 for pages (page_alloc.c). */
+extern bool page_init_on_alloc, page_init_on_free;
+
 extern bool fail_page_alloc_live;
 
 /* Apply the boot option (fail_page_alloc=, "" for none) and offer the

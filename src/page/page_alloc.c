@@ -328,6 +328,11 @@ static void prep_compound_page(struct page *page, unsigned int order)
 	page[1].compound_order = (unsigned char)order;
 }
 
+/* init_on_alloc=1 and init_on_free=1 (the kernel's want_init_on_alloc
+ * and want_init_on_free): every page zeroed when handed out, or when
+ * given back; set once at the start. */
+bool page_init_on_alloc, page_init_on_free;
+
 static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp)
 {
 	bool zeroed = page_zeroed(page);
@@ -335,7 +340,7 @@ static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp)
 	page->ukmem_info = order + 1;
 	page->private = 0;
 	__atomic_store_n(&page->_refcount, 1, __ATOMIC_RELAXED);
-	if ((gfp & __GFP_ZERO) && !zeroed)
+	if (((gfp & __GFP_ZERO) || page_init_on_alloc) && !zeroed)
 		__builtin_memset(page_address(page), 0, PAGE_SIZE << order);
 	if ((gfp & __GFP_COMP) && order)
 		prep_compound_page(page, order);
@@ -488,6 +493,8 @@ void ukmem_free_pages(struct page *page, unsigned int order)
 	page->ukmem_info = 0;
 	page->mapping = NULL;
 	page->private = 0;
+	if (__builtin_expect(page_init_on_free, 0))
+		__builtin_memset(page_address(page), 0, PAGE_SIZE << order);
 	free_the_page(page, order);
 }
 

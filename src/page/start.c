@@ -61,6 +61,8 @@ static int start_locked(const struct ukmem_options *opt)
 
 	if (ret == 0) {
 		fail_page_alloc_setup(opt->fail_page_alloc);
+		page_init_on_alloc = opt->init_on_alloc == 1;
+		page_init_on_free = opt->init_on_free == 1;
 		started = *opt;
 		__atomic_store_n(&state, STATE_UP, __ATOMIC_RELEASE);
 	}

@@ -77,7 +77,8 @@ void *slab_alloc_hooked(struct kmem_cache *s, gfp_t gfp, int node, unsigned long
 		__builtin_memset(obj, 0, s->object_size);
 	if (hooks & DEBUG_HOOK_VALGRIND) {
 		ukmem_plat_vg_errors(true);
-		vg_object_malloced(s, obj, want_init_on_alloc(s, gfp, hooks));
+		/* A constructed object's bytes are the constructor's: defined. */
+		vg_object_malloced(s, obj, want_init_on_alloc(s, gfp, hooks) || s->ctor);
 	}
 done:
 	if ((hooks & DEBUG_HOOK_KMEMLEAK) && !(s->flags & SLAB_NOLEAKTRACE))
