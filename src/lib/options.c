@@ -60,6 +60,8 @@ static const char *const help_table[][3] = {
 	{ "failslab=I,P,S,T", "fail slab allocations: interval,probability,space,times", "off" },
 	{ "fail_page_alloc=I,P,S,T", "fail page allocations: interval,probability,space,times",
 	  "off" },
+	{ "failslab.FILE=V", "set a debugfs attribute at the start (also fail_page_alloc.FILE=V)",
+	  "-" },
 	{ "kmemleak=on|off", "track every object and report unreferenced ones", "off" },
 	{ "kfence.sample_interval=MS", "KFENCE: guard-paged sample every MS ms (hosted)", "0 (off)" },
 	{ "kfence.num_objects=N", "KFENCE: objects in the pool", "255" },
@@ -173,6 +175,47 @@ static int parse_fault_attr(const char *key, const char *val, char *out)
 	return keep_string(key, val, out);
 }
 
+/* failslab.<file>=<value>: kept for the start, which writes it to the
+ * attribute (and reports a value the attribute refuses).  The file must be
+ * one of the directory's. */
+static int parse_fault_file(const char *word, const char *val, struct ukmem_options *bo)
+{
+	static const char *const files[] = {
+		"probability", "interval", "times", "space", "verbose",
+		"verbose_ratelimit_interval_ms", "verbose_ratelimit_burst", "task-filter",
+		"stacktrace-depth", "require-start", "require-end", "reject-start", "reject-end",
+		"ignore-gfp-wait", "cache-filter", "ignore-gfp-highmem", "min-order",
+	};
+	const char *dot = ukmem_strchr(word, '.');
+	size_t dir_len = (size_t)(dot - word);
+	bool slab = dir_len == 8 && !ukmem_strncmp(word, "failslab", 8);
+	bool known = false;
+
+	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (!ukmem_strcmp(dot + 1, files[i]))
+			known = true;
+	if (known && slab && (!ukmem_strcmp(dot + 1, "ignore-gfp-highmem") ||
+			      !ukmem_strcmp(dot + 1, "min-order")))
+		known = false;
+	if (known && !slab && !ukmem_strcmp(dot + 1, "cache-filter"))
+		known = false;
+	if (!known) {
+		ukmem_printk("ukmem: unknown option '%s' (no file %s in %.*s)\n", word, dot + 1,
+			     (int)dir_len, word);
+		return -EINVAL;
+	}
+	if (bo->nr_fault_files == UKMEM_OPT_FAULT_FILES ||
+	    ukmem_snprintf(bo->fault_files[bo->nr_fault_files], UKMEM_OPT_FAULT_FILE_MAX,
+			   "%.*s/%s=%s", (int)dir_len, word, dot + 1, val) >=
+	    UKMEM_OPT_FAULT_FILE_MAX) {
+		ukmem_printk("ukmem: %s=%s: too many or too long fault-injection settings\n", word,
+			     val);
+		return -EINVAL;
+	}
+	bo->nr_fault_files++;
+	return 0;
+}
+
 /* The debugging options; 1 if word is none of them. */
 static int parse_debug_option(const char *word, const char *val, struct ukmem_options *bo)
 {
@@ -188,6 +231,8 @@ static int parse_debug_option(const char *word, const char *val, struct ukmem_op
 		return parse_fault_attr(word, val, bo->failslab);
 	if (!ukmem_strcmp(word, "fail_page_alloc"))
 		return parse_fault_attr(word, val, bo->fail_page_alloc);
+	if (!ukmem_strncmp(word, "failslab.", 9) || !ukmem_strncmp(word, "fail_page_alloc.", 16))
+		return parse_fault_file(word, val, bo);
 	if (!ukmem_strcmp(word, "kmemleak"))
 		return parse_bool(word, val, &bo->kmemleak);
 	if (!ukmem_strcmp(word, "init_on_alloc"))

@@ -15,6 +15,8 @@
 #define UKMEM_OPT_MAX_OBJECTS	32767
 /* The longest value of a string option (slub_debug=, failslab=, ...). */
 #define UKMEM_OPT_STR_MAX	200
+#define UKMEM_OPT_FAULT_FILES	8
+#define UKMEM_OPT_FAULT_FILE_MAX	64
 
 /* The page allocator's part. */
 struct ukmem_page_options {
@@ -42,6 +44,10 @@ struct ukmem_options {
 	int kfence_num_objects;
 	int init_on_alloc, init_on_free;	/* 1 on, 0 off */
 	int slab_freelist_random;		/* 1 on, 0 off */
+	/* failslab.<file>=<value>, fail_page_alloc.<file>=<value>: debugfs
+	 * attributes set at the start, "<dir>/<file>=<value>" each. */
+	char fault_files[UKMEM_OPT_FAULT_FILES][UKMEM_OPT_FAULT_FILE_MAX];
+	int nr_fault_files;
 };
 
 /* slub_debug_spec.c: what a slub_debug spec gives one cache. */

@@ -27,6 +27,7 @@
 #include "slab/slab_api.h"
 #include "slab/failslab.h"
 #include "slab/memcheck.h"
+#include "lib/fault_inject.h"
 
 /* The kernel's slab_want_init_on_alloc: a constructor's work is kept, and
  * RCU and poisoned caches are only zeroed on request. */
@@ -108,6 +109,26 @@ out:
 		ukmem_plat_vg_errors(true);
 }
 
+/* "<dir>/<file>=<value>" (failslab.<file>=<value> at boot) to the
+ * attribute, which reports a value it refuses. */
+static void fault_file_store(const char *setting)
+{
+	char dir[UKMEM_OPT_FAULT_FILE_MAX];
+	char *file, *value;
+	struct fault_dir *d;
+
+	ukmem_strlcpy(dir, setting, sizeof(dir));
+	file = ukmem_strchr(dir, '/');
+	value = file ? ukmem_strchr(file, '=') : NULL;
+	if (!value)
+		return;
+	*file++ = '\0';
+	*value++ = '\0';
+	d = fault_dir_lookup(dir);
+	if (d)
+		fault_dir_store(d, file, value);
+}
+
 /* The debug layer's switch empties every sheaf through this (a local
  * function: no GOT entry in the freestanding core). */
 static void drop_sheaves(void)
@@ -120,6 +141,8 @@ void slab_hooks_start(const struct ukmem_options *opt)
 	debug_hooks_set_flush(drop_sheaves);
 	kmemleak_setup(opt->kmemleak);
 	failslab_setup(opt->failslab);
+	for (int i = 0; i < opt->nr_fault_files; i++)
+		fault_file_store(opt->fault_files[i]);
 	kfence_setup(opt->kfence_sample_interval, opt->kfence_num_objects);
 	if (ukmem_plat_on_valgrind())
 		debug_hooks_set(DEBUG_HOOK_VALGRIND, true);

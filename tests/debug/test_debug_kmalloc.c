@@ -115,8 +115,12 @@ TEST(failslab_fails_kmalloc_for_the_marked_thread)
 {
 	int nulls = 0;
 
-	/* GFP_KERNEL sleeps: failslab spares it by default (ignore-gfp-wait Y). */
-	EXPECT_EQ(ukmem_ctl_write("/sys/kernel/debug/failslab/ignore-gfp-wait", "N"), 0);
+	char buf[8];
+
+	/* GFP_KERNEL sleeps: failslab spares it by default (ignore-gfp-wait
+	 * Y); setup() turned that off with the boot option. */
+	EXPECT_GT(ukmem_ctl_read("/sys/kernel/debug/failslab/ignore-gfp-wait", buf, sizeof(buf)), 0);
+	EXPECT_STREQ(buf, "N\n");
 	EXPECT_EQ(ukmem_ctl_write("/sys/kernel/debug/failslab/task-filter", "Y"), 0);
 	EXPECT_EQ(ukmem_ctl_write("/sys/kernel/debug/failslab/times", "3"), 0);
 	EXPECT_EQ(ukmem_ctl_write("/sys/kernel/debug/failslab/probability", "100"), 0);
@@ -143,7 +147,7 @@ TEST(failslab_fails_kmalloc_for_the_marked_thread)
 static void setup(void)
 {
 	ukmem_set_log_hook(log_capture);
-	if (ukmem_init("mem=128M kmemleak=on") != 0)
+	if (ukmem_init("mem=128M kmemleak=on failslab.ignore-gfp-wait=N") != 0)
 		exit(2);
 	kfree(kmalloc(8, GFP_KERNEL));	/* the slab layer starts kmemleak */
 	kmemleak_set_min_age_ms(0);

@@ -61,6 +61,8 @@ TEST(option_syntax_errors_are_refused_naming_the_bad_part)
 		{ "kmemleak=maybe", "bad value 'maybe' for kmemleak=" },
 		{ "init_on_free=2", "bad value '2' for init_on_free=" },
 		{ "kfence.sample_interval=-5", "bad value '-5' for kfence.sample_interval=" },
+		{ "failslab.bogus=1", "unknown option 'failslab.bogus' (no file bogus in failslab)" },
+		{ "failslab.min-order=1", "no file min-order in failslab" },
 	};
 	struct ukmem_options o;
 	struct slub_debug_result r;
