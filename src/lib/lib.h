@@ -98,6 +98,8 @@ bool ukmem_ratelimit(struct ratelimit_state *rs);
 #define TAINT_BUF_SIZE		(sizeof("Tainted: ") + TAINT_FLAGS_COUNT)
 
 void ukmem_add_taint(unsigned int flag);
+/* Stop the program at a taint of a flag in mask (panic_on_taint=). */
+void ukmem_set_panic_on_taint(unsigned long mask);
 unsigned long ukmem_get_taint(void);
 const char *ukmem_print_tainted(char buf[TAINT_BUF_SIZE]);
 

@@ -12,6 +12,7 @@
 #include "lib/errno.h"
 #include "lib/lib.h"
 #include "lib/options.h"
+#include "platform/platform.h"
 
 static int parse_size(const char *key, const char *val, unsigned long long *out, bool allow_zero)
 {
@@ -68,6 +69,8 @@ static const char *const help_table[][3] = {
 	{ "init_on_alloc=0|1", "zero every object and page when allocated", "0" },
 	{ "init_on_free=0|1", "zero every object and page when freed", "0" },
 	{ "slab_freelist_random=on|off", "shuffle the freelist of every new slab", "off" },
+	{ "panic_on_taint=MASK", "stop the program at a taint in MASK (hex; 0x20: any report)",
+	  "0" },
 	{ "help", "print this table", "-" },
 };
 
@@ -245,6 +248,18 @@ static int parse_debug_option(const char *word, const char *val, struct ukmem_op
 		return parse_int(word, val, 0, 0x7fffffff, &bo->kfence_sample_interval);
 	if (!ukmem_strcmp(word, "kfence.num_objects"))
 		return parse_int(word, val, 1, 65535, &bo->kfence_num_objects);
+	if (!ukmem_strcmp(word, "panic_on_taint")) {
+		unsigned long long mask;
+
+		/* The kernel's: a hexadecimal mask of taint flags. */
+		if (ukmem_kstrtoull(val, 16, &mask) || mask >> TAINT_FLAGS_COUNT) {
+			ukmem_printk("ukmem: bad value '%s' for panic_on_taint= (a hexadecimal mask "
+				     "of taint flags, e.g. 0x20 for B)\n", val);
+			return -EINVAL;
+		}
+		bo->panic_on_taint = (unsigned long)mask;
+		return 0;
+	}
 	return 1;
 }
 
@@ -321,16 +336,13 @@ void ukmem_options_default(struct ukmem_options *bo)
 	bo->init_on_alloc = bo->init_on_free = bo->slab_freelist_random = -1;
 }
 
-/* Parse the whole string into bo; 0 or -EINVAL. */
-int ukmem_options_parse(const char *options, struct ukmem_options *opt)
+/* Parse one string's words into opt, on top of what is there. */
+static int parse_words(const char *options, struct ukmem_options *opt)
 {
 	char buf[512];
 	char *p = buf;
 	int ret = 0;
 
-	ukmem_options_default(opt);
-	if (!options)
-		return 0;
 	if (ukmem_strlcpy(buf, options, sizeof(buf)) >= sizeof(buf)) {
 		ukmem_printk("ukmem: options longer than %zu bytes\n", sizeof(buf) - 1);
 		return -EINVAL;
@@ -353,3 +365,19 @@ int ukmem_options_parse(const char *options, struct ukmem_options *opt)
 	return ret;
 }
 
+/* Parse the whole string into opt, then the platform's debug options
+ * (UKMEM_DEBUG_OPTIONS) on top; 0 or -EINVAL. */
+int ukmem_options_parse(const char *options, struct ukmem_options *opt)
+{
+	const char *debug = ukmem_plat_debug_options();
+	int ret = 0;
+
+	ukmem_options_default(opt);
+	if (options)
+		ret = parse_words(options, opt);
+	if (debug && *debug && parse_words(debug, opt)) {
+		ukmem_printk("ukmem: UKMEM_DEBUG_OPTIONS \"%s\" rejected\n", debug);
+		ret = -EINVAL;
+	}
+	return ret;
+}

@@ -48,6 +48,7 @@ struct ukmem_options {
 	 * attributes set at the start, "<dir>/<file>=<value>" each. */
 	char fault_files[UKMEM_OPT_FAULT_FILES][UKMEM_OPT_FAULT_FILE_MAX];
 	int nr_fault_files;
+	unsigned long panic_on_taint;		/* taint flags that stop the program */
 };
 
 /* slub_debug_spec.c: what a slub_debug spec gives one cache. */

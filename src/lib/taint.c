@@ -22,6 +22,7 @@
  * format on the stack (the kernel's static buffer would race).
  */
 #include "lib/lib.h"
+#include "platform/platform.h"
 
 static unsigned long tainted_mask;
 
@@ -48,9 +49,22 @@ static const char taint_chars[TAINT_FLAGS_COUNT][2] = {
 	{ 'N', ' ' },	/* TEST */
 };
 
+/* panic_on_taint=<mask>: a taint in the mask stops the program (the
+ * kernel's panic_on_taint, for runs that must report nothing). */
+static unsigned long panic_on_taint;
+
+void ukmem_set_panic_on_taint(unsigned long mask)
+{
+	__atomic_store_n(&panic_on_taint, mask, __ATOMIC_RELAXED);
+}
+
 void ukmem_add_taint(unsigned int flag)
 {
 	__atomic_fetch_or(&tainted_mask, 1UL << flag, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&panic_on_taint, __ATOMIC_RELAXED) & (1UL << flag)) {
+		ukmem_printk("Kernel panic - not syncing: panic_on_taint set ...\n");
+		ukmem_plat_panic();
+	}
 }
 
 unsigned long ukmem_get_taint(void)

@@ -63,6 +63,7 @@ static int start_locked(const struct ukmem_options *opt)
 		fail_page_alloc_setup(opt->fail_page_alloc);
 		page_init_on_alloc = opt->init_on_alloc == 1;
 		page_init_on_free = opt->init_on_free == 1;
+		ukmem_set_panic_on_taint(opt->panic_on_taint);
 		started = *opt;
 		__atomic_store_n(&state, STATE_UP, __ATOMIC_RELEASE);
 	}
@@ -111,7 +112,9 @@ bool ukmem_ensure_init(void)
 			start_boot_options_locked(options);
 	}
 	if (!ukmem_initialized()) {
-		ukmem_options_default(&opt);
+		/* The defaults, and UKMEM_DEBUG_OPTIONS if it parses. */
+		if (ukmem_options_parse(NULL, &opt))
+			ukmem_options_default(&opt);
 		start_locked(&opt);
 	}
 	ukmem_unlock(&init_lock);

@@ -221,6 +221,16 @@ const char *ukmem_plat_boot_options(void)
 	return NULL;
 }
 
+const char *ukmem_plat_debug_options(void)
+{
+	return NULL;
+}
+
+void ukmem_plat_panic(void)
+{
+	__builtin_trap();
+}
+
 /* ---- threads -------------------------------------------------------------- */
 
 /* One thread of ukmem calls, which never exits as far as ukmem knows. */

@@ -48,6 +48,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #if __has_include(<sys/rseq.h>)
@@ -451,6 +452,16 @@ void ukmem_plat_unlock(plat_lock_t *lock)
 const char *ukmem_plat_boot_options(void)
 {
 	return env_lookup("UKMEM_OPTIONS");
+}
+
+const char *ukmem_plat_debug_options(void)
+{
+	return env_lookup("UKMEM_DEBUG_OPTIONS");
+}
+
+void ukmem_plat_panic(void)
+{
+	abort();
 }
 
 /* ---- time, logging, backtraces ------------------------------------------ */

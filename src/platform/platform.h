@@ -176,6 +176,16 @@ void ukmem_plat_unlock(plat_lock_t *lock);
  * UKMEM_OPTIONS environment variable (read without malloc), bare NULL. */
 const char *ukmem_plat_boot_options(void);
 
+/* Options added to every start, after the program's own (ukmem_init's or
+ * UKMEM_OPTIONS): hosted, the UKMEM_DEBUG_OPTIONS environment variable,
+ * which runs a test suite or a program that calls ukmem_init with
+ * debugging on; bare NULL. */
+const char *ukmem_plat_debug_options(void);
+
+/* Stop the program now (the kernel's panic): hosted abort(), bare a
+ * trap. */
+__attribute__((noreturn)) void ukmem_plat_panic(void);
+
 /* ---- time, logging, backtraces ----------------------------------------- */
 
 /* Monotonic nanoseconds; 0 on bare without a clock hook. */

@@ -570,6 +570,17 @@ void *ukmem_kmem_cache_alloc_from_sheaf(struct kmem_cache *s, gfp_t gfp,
 		return NULL;
 	obj = sheaf->objects[--sheaf->size];
 	clear_freepointer(s, obj);
+	if (debug_hooks() || (s->flags & SLAB_DEBUG_FLAGS)) {
+		unsigned int hooks = debug_hooks();
+
+		/* The objects waited in the sheaf as free ones: now the
+		 * caller's, through the same hooks as any allocation. */
+		slab_post_alloc_hooked(s, obj, gfp, (unsigned long)__builtin_return_address(0),
+				       hooks);
+		if ((hooks & DEBUG_HOOK_KMEMLEAK) && !(s->flags & SLAB_NOLEAKTRACE))
+			kmemleak_alloc(obj, s->object_size, 1, gfp);
+		return obj;
+	}
 	if (gfp & __GFP_ZERO)
 		__builtin_memset(obj, 0, s->object_size);
 	return obj;

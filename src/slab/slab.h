@@ -430,6 +430,10 @@ void slub_debug_cache_random_seq(struct kmem_cache *s);
  * tool watches them all (debug/debug.h): no sheaves; failslab, KFENCE,
  * slub_debug, init_on_alloc/free and kmemleak, in the kernel's order. */
 void *slab_alloc_hooked(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller);
+/* The hooks for obj, just taken from its slab by a caller of
+ * slub_get_objects (hooks: debug_hooks()'s value). */
+void slab_post_alloc_hooked(struct kmem_cache *s, void *obj, gfp_t gfp, unsigned long caller,
+			    unsigned int hooks);
 /* At the slab layer's start: the debug tools the options ask for. */
 void slab_hooks_start(const struct ukmem_options *opt);
 void slab_free_hooked(struct kmem_cache *s, void *obj, unsigned long caller);

@@ -49,6 +49,25 @@ static bool want_init_on_free(const struct kmem_cache *s, unsigned int hooks)
 	       !(s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
 }
 
+/* The hooks after an object left its slab for a caller (here, or from a
+ * caller-owned sheaf): slub_debug's checks and tracking, the zeroing, and
+ * memcheck's block.  kmemleak's record is the caller's, last. */
+void slab_post_alloc_hooked(struct kmem_cache *s, void *obj, gfp_t gfp, unsigned long caller,
+			    unsigned int hooks)
+{
+	if (hooks & DEBUG_HOOK_VALGRIND)
+		ukmem_plat_vg_errors(false);	/* slub_debug reads the red zones */
+	if (s->flags & SLAB_DEBUG_FLAGS)
+		slub_debug_alloc(s, obj, caller);
+	if (want_init_on_alloc(s, gfp, hooks))
+		__builtin_memset(obj, 0, s->object_size);
+	if (hooks & DEBUG_HOOK_VALGRIND) {
+		ukmem_plat_vg_errors(true);
+		/* A constructed object's bytes are the constructor's: defined. */
+		vg_object_malloced(s, obj, want_init_on_alloc(s, gfp, hooks) || s->ctor);
+	}
+}
+
 void *slab_alloc_hooked(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller)
 {
 	unsigned int hooks = debug_hooks();
@@ -70,17 +89,7 @@ void *slab_alloc_hooked(struct kmem_cache *s, gfp_t gfp, int node, unsigned long
 	}
 	if (slub_get_objects(s, gfp, node, &obj, 1) != 1)
 		return NULL;
-	if (hooks & DEBUG_HOOK_VALGRIND)
-		ukmem_plat_vg_errors(false);	/* slub_debug reads the red zones */
-	if (s->flags & SLAB_DEBUG_FLAGS)
-		slub_debug_alloc(s, obj, caller);
-	if (want_init_on_alloc(s, gfp, hooks))
-		__builtin_memset(obj, 0, s->object_size);
-	if (hooks & DEBUG_HOOK_VALGRIND) {
-		ukmem_plat_vg_errors(true);
-		/* A constructed object's bytes are the constructor's: defined. */
-		vg_object_malloced(s, obj, want_init_on_alloc(s, gfp, hooks) || s->ctor);
-	}
+	slab_post_alloc_hooked(s, obj, gfp, caller, hooks);
 done:
 	if ((hooks & DEBUG_HOOK_KMEMLEAK) && !(s->flags & SLAB_NOLEAKTRACE))
 		kmemleak_alloc(obj, s->object_size, 1, gfp);
