@@ -228,6 +228,18 @@ bool fault_attr_possible(const struct fault_attr *attr)
 	return LOAD(attr->probability) != 0 && LOAD(attr->times) != 0;
 }
 
+void fault_attr_update_gate(const struct fault_attr *attr, void (*set)(bool open))
+{
+	if (!fault_attr_possible(attr)) {
+		set(false);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (!fault_attr_possible(attr))
+			return;
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	set(true);
+}
+
 /* ---- the registry ---------------------------------------------------------------- */
 
 static struct fault_dir *fault_dirs;

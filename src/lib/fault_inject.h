@@ -75,6 +75,17 @@ static inline bool should_fail(struct fault_attr *attr, long size)
  * The owners switch their hook on and off by it. */
 bool fault_attr_possible(const struct fault_attr *attr);
 
+/*
+ * Keep a gate (a flag the allocation path tests before it calls
+ * should_fail) open exactly while attr can fail: set(false) only when
+ * nothing can fail, then look again, so a write that armed failures
+ * between the look and the clear is not lost.  The fences pair the
+ * attribute stores with the gate: of a clear and a set that race, either
+ * the set is the later store, or the clearer sees the attributes that made
+ * the setter set.
+ */
+void fault_attr_update_gate(const struct fault_attr *attr, void (*set)(bool open));
+
 /* ---- the control files ------------------------------------------------------ */
 
 /* An attribute file that a capability adds to the common ones

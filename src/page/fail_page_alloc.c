@@ -50,21 +50,15 @@ static const struct fault_file fail_page_alloc_files[] = {
 	{ "min-order", FAULT_FILE_U32, &fail_page_alloc_cfg.min_order },
 };
 
-/* Clear only when nothing can fail, then look again: a write that armed
- * failures between our look and the clear is not lost.  The fences pair
- * the attribute stores with the flag: of a clear and a set that race,
- * either the set is the later store, or the clearer sees the attributes
- * that made the setter set. */
+static void set_live(bool open)
+{
+	__atomic_store_n(&fail_page_alloc_live, open, __ATOMIC_RELAXED);
+}
+
+/* fail_page_alloc_live follows the attributes (fault_attr_update_gate). */
 static void update_live(void)
 {
-	if (!fault_attr_possible(&fail_page_alloc_cfg.attr)) {
-		__atomic_store_n(&fail_page_alloc_live, false, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (!fault_attr_possible(&fail_page_alloc_cfg.attr))
-			return;
-	}
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	__atomic_store_n(&fail_page_alloc_live, true, __ATOMIC_RELAXED);
+	fault_attr_update_gate(&fail_page_alloc_cfg.attr, set_live);
 }
 
 static struct fault_dir fail_page_alloc_dir = {

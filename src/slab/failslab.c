@@ -50,22 +50,16 @@ static const struct fault_file failslab_files[] = {
 	{ "cache-filter", FAULT_FILE_BOOL, &failslab.cache_filter },
 };
 
-/* Clear only when nothing can fail, then look again: a write that armed
- * failures between our look and the clear is not lost.  The fences pair
- * the attribute stores with the bit: of a clear and a set that race,
- * either the set is the later change, or the clearer sees the attributes
- * that made the setter set. */
+static void set_hook(bool open)
+{
+	if (open || (debug_hooks() & DEBUG_HOOK_FAILSLAB))
+		debug_hooks_set(DEBUG_HOOK_FAILSLAB, open);
+}
+
+/* The hook bit follows the attributes (fault_attr_update_gate). */
 static void update_hook(void)
 {
-	if (!fault_attr_possible(&failslab.attr)) {
-		if (debug_hooks() & DEBUG_HOOK_FAILSLAB)
-			debug_hooks_set(DEBUG_HOOK_FAILSLAB, false);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (!fault_attr_possible(&failslab.attr))
-			return;
-	}
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	debug_hooks_set(DEBUG_HOOK_FAILSLAB, true);
+	fault_attr_update_gate(&failslab.attr, set_hook);
 }
 
 static struct fault_dir failslab_dir = {
