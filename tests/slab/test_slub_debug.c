@@ -20,7 +20,7 @@ static void setup(void)
 	log_setup();
 	/* One named cache gets its flags from the option (the others from
 	 * their SLAB_* flags), and 'O' leaves big-object caches alone. */
-	if (ukmem_init("mem=256M slub_debug=FZPU,opt-cache;O,big-*") != 0) {
+	if (ukmem_init("mem=256M slub_debug=FZPU,opt-cache;O,big-* slab_freelist_random=on") != 0) {
 		fprintf(stderr, "ukmem_init failed\n");
 		exit(2);
 	}
@@ -378,7 +378,100 @@ TEST(kmalloc_caches_take_the_option_flags_by_pattern)
 	EXPECT_GT(k->sheaf_capacity, 0);
 }
 
+TEST(padding_overwrites_are_reported)
+{
+	/* 72-byte objects aligned to 32 with P: 72 bytes, the free pointer,
+	 * 16 bytes of POISON_INUSE padding in each 96-byte slot, and 64 at
+	 * the end of each page. */
+	struct kmem_cache *s = kmem_cache_create("pad-72", 72, 32, SLAB_POISON |
+						 SLAB_CONSISTENCY_CHECKS, NULL);
+	unsigned char *p;
+	size_t mark, tail;
+	struct slab *slab;
+
+	ASSERT_NOT_NULL(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	ASSERT_NOT_NULL(p);
+	ASSERT_TRUE(s->size > s->offset + sizeof(void *));	/* there is object padding */
+	((unsigned char *)opaque_ptr(p))[s->size - 1] = 0x01;
+	mark = log_mark();
+	kmem_cache_free(s, p);
+	EXPECT_BUG(mark, "pad-72", "Object padding overwritten");
+	EXPECT_LOGGED(mark, "First byte 0x1 instead of 0x5a");
+	/* The slab's tail, checked by F when an object is allocated. */
+	slab = (struct slab *)(void *)compound_head(virt_to_page(p));
+	tail = (PAGE_SIZE << compound_order(slab_page(slab))) % s->size;
+	ASSERT_TRUE(tail > 0);
+	((unsigned char *)slab_address(slab))[(PAGE_SIZE << compound_order(slab_page(slab))) - 1] = 7;
+	mark = log_mark();
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	EXPECT_LOGGED(mark, "BUG pad-72 (");
+	EXPECT_LOGGED(mark, "): Padding overwritten. 0x");
+	EXPECT_LOGGED(mark, "FIX pad-72: Restoring Padding");
+	kmem_cache_free(s, p);
+	mark = log_mark();
+	EXPECT_EQ(validate_cache("pad-72"), 0);
+	EXPECT_LOG_SILENT(mark);
+	kmem_cache_destroy(s);
+}
+
+TEST(validate_finds_a_forged_free_pointer_and_a_wrong_count)
+{
+	struct kmem_cache *s = kmem_cache_create("fp-64", 64, 0, SLAB_POISON, NULL);
+	void *p[4];
+	struct slab *slab;
+	size_t mark;
+
+	ASSERT_NOT_NULL(s);
+	for (int i = 0; i < 4; i++)
+		p[i] = kmem_cache_alloc(s, GFP_KERNEL);
+	kmem_cache_free(s, p[3]);
+	/* The freed object's free pointer (outside the object, under P). */
+	*(unsigned long *)((char *)opaque_ptr(p[3]) + s->offset) = 0x1234;
+	mark = log_mark();
+	EXPECT_EQ(validate_cache("fp-64"), 0);
+	EXPECT_LOGGED(mark, "): Freechain corrupt\n");
+	/* Cut off: the objects after it are lost, and counted as in use. */
+	slab = (struct slab *)(void *)compound_head(virt_to_page(p[0]));
+	slab_set_inuse(slab, slab->inuse - 1);	/* a counter that lies */
+	mark = log_mark();
+	EXPECT_EQ(validate_cache("fp-64"), 0);
+	EXPECT_LOGGED(mark, "): Wrong object count. Counter is ");
+	EXPECT_LOGGED(mark, "FIX fp-64: Object count adjusted");
+	mark = log_mark();
+	EXPECT_EQ(validate_cache("fp-64"), 0);
+	EXPECT_LOG_SILENT(mark);
+	for (int i = 0; i < 3; i++)
+		kmem_cache_free(s, p[i]);
+}
+
+TEST(freelist_random_shuffles_new_slabs)
+{
+	struct kmem_cache *s = kmem_cache_create("shuffled-32", 32, 0, SLAB_NO_MERGE, NULL);
+	unsigned int n, ascending = 0;
+	void **p;
+
+	ASSERT_NOT_NULL(s);
+	ASSERT_NOT_NULL(s->random_seq);
+	n = oo_objects(s->oo);
+	p = calloc(n, sizeof(*p));
+	for (unsigned int i = 0; i < n; i++)
+		p[i] = kmem_cache_alloc(s, GFP_KERNEL);
+	for (unsigned int i = 1; i < n; i++)
+		ascending += p[i] > p[i - 1];
+	/* A fresh slab in address order would give n - 1; a shuffled one
+	 * about half that (the sheaf pops in reverse, so test both ways). */
+	EXPECT_TRUE(ascending > n / 8 && ascending < n - n / 8);
+	for (unsigned int i = 0; i < n; i++)
+		kmem_cache_free(s, p[i]);
+	free(p);
+	kmem_cache_destroy(s);
+}
+
 RUN_TESTS_SETUP(setup,
+	T(padding_overwrites_are_reported),
+	T(validate_finds_a_forged_free_pointer_and_a_wrong_count),
+	T(freelist_random_shuffles_new_slabs),
 	T(option_syntax_errors_are_refused_naming_the_bad_part),
 	T(option_gives_flags_to_the_named_cache_only),
 	T(order_check_drops_debugging_that_would_raise_the_order),
