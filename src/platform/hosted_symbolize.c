@@ -12,10 +12,12 @@
  *    only, with their size (RTLD_DL_SYMENT); an address that no dynamic
  *    symbol covers prints as "libfoo.so+0xoff" from the object's base.
  *
- * 2. The libdw functions are weak references.  The shared libraries and
- *    the internal archive link libdw, so they resolve; a program that
- *    links the installed libukmem.a without -ldw still links, finds
- *    dwfl_begin NULL and gets dladdr's names.  One object serves both.
+ * 2. libdw is loaded when the first name is needed (dlopen of
+ *    libdw.so.1), not linked: a program that never prints a stack does
+ *    not carry libdw, libelf and their compressors (about 0.5 MiB of
+ *    resident memory at start), and every library and program that links
+ *    ukmem gets libdw's names when the library is installed, dladdr's
+ *    when it is not.  Only its header is needed at build time.
  *
  * 3. libdw mallocs, and the process's malloc may be ukmem (LD_PRELOAD of
  *    libukmem-malloc.so), called while a report is printed.  So:
@@ -97,15 +99,44 @@ static const char *symbolize_dladdr(void *addr, char *buf, size_t size)
 
 #ifdef UKMEM_HAVE_LIBDW
 
-#pragma weak dwfl_begin
-#pragma weak dwfl_end
-#pragma weak dwfl_report_begin
-#pragma weak dwfl_report_end
-#pragma weak dwfl_linux_proc_report
-#pragma weak dwfl_linux_proc_find_elf
-#pragma weak dwfl_standard_find_debuginfo
-#pragma weak dwfl_addrmodule
-#pragma weak dwfl_module_addrinfo
+/* libdw's functions, from dlopen (theory 2); under symbolize_lock. */
+static struct {
+	bool tried, loaded;
+	Dwfl *(*begin)(const Dwfl_Callbacks *);
+	void (*end)(Dwfl *);
+	void (*report_begin)(Dwfl *);
+	int (*report_end)(Dwfl *, int (*)(Dwfl_Module *, void *, const char *, Dwarf_Addr,
+					  void *), void *);
+	int (*linux_proc_report)(Dwfl *, pid_t);
+	Dwfl_Module *(*addrmodule)(Dwfl *, Dwarf_Addr);
+	const char *(*module_addrinfo)(Dwfl_Module *, GElf_Addr, GElf_Off *, GElf_Sym *,
+				       GElf_Word *, Elf **, Dwarf_Addr *);
+	Dwfl_Callbacks callbacks;
+} dw;
+
+#define DW_SYM(field, name) \
+	(*(void **)&dw.field = dlsym(lib, name)) != NULL
+
+static bool dw_load_locked(void)
+{
+	void *lib;
+
+	if (dw.tried)
+		return dw.loaded;
+	dw.tried = true;
+	lib = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		return false;
+	dw.loaded = DW_SYM(begin, "dwfl_begin") && DW_SYM(end, "dwfl_end") &&
+		    DW_SYM(report_begin, "dwfl_report_begin") &&
+		    DW_SYM(report_end, "dwfl_report_end") &&
+		    DW_SYM(linux_proc_report, "dwfl_linux_proc_report") &&
+		    DW_SYM(addrmodule, "dwfl_addrmodule") &&
+		    DW_SYM(module_addrinfo, "dwfl_module_addrinfo") &&
+		    DW_SYM(callbacks.find_elf, "dwfl_linux_proc_find_elf") &&
+		    DW_SYM(callbacks.find_debuginfo, "dwfl_standard_find_debuginfo");
+	return dw.loaded;
+}
 
 enum { SESSION_NONE, SESSION_UP, SESSION_NEVER };
 
@@ -136,34 +167,31 @@ static int session_report_locked(void)
 {
 	int err;
 
-	dwfl_report_begin(session);
-	err = dwfl_linux_proc_report(session, getpid());
-	if (dwfl_report_end(session, NULL, NULL) != 0 && err == 0)
+	dw.report_begin(session);
+	err = dw.linux_proc_report(session, getpid());
+	if (dw.report_end(session, NULL, NULL) != 0 && err == 0)
 		err = ENOMEM;
 	return err;
 }
 
 static bool session_ready_locked(void)
 {
-	static const Dwfl_Callbacks callbacks = {
-		.find_elf = dwfl_linux_proc_find_elf,
-		.find_debuginfo = dwfl_standard_find_debuginfo,
-	};
-	unsigned long long generation = loader_generation();
+	unsigned long long generation;
 	int err;
 
-	if (session_state == SESSION_NEVER)
+	if (session_state == SESSION_NEVER || !dw_load_locked())
 		return false;
+	generation = loader_generation();
 	if (session_state == SESSION_UP && generation == session_generation)
 		return true;
 	if (!session)
-		session = dwfl_begin(&callbacks);
+		session = dw.begin(&dw.callbacks);
 	err = session ? session_report_locked() : ENOMEM;
 	if (err) {
 		/* Out of memory (ENOMEM, or -1: a module could not be
 		 * added) may pass; a missing /proc/self/maps will not. */
 		if (session)
-			dwfl_end(session);
+			dw.end(session);
 		session = NULL;
 		session_state = err > 0 && err != ENOMEM ? SESSION_NEVER : SESSION_NONE;
 		return false;
@@ -177,16 +205,14 @@ static const char *symbolize_libdw(void *addr, char *buf, size_t size)
 {
 	const char *result = NULL;
 
-	if (!dwfl_begin)	/* a static link without -ldw */
-		return NULL;
 	ukmem_plat_lock(&symbolize_lock);
 	if (session_ready_locked()) {
 		Dwarf_Addr where = (Dwarf_Addr)(uintptr_t)addr;
-		Dwfl_Module *mod = dwfl_addrmodule(session, where);
+		Dwfl_Module *mod = dw.addrmodule(session, where);
 		GElf_Off off = 0;
 		GElf_Sym sym;
-		const char *name = mod ? dwfl_module_addrinfo(mod, where, &off, &sym, NULL,
-							      NULL, NULL) : NULL;
+		const char *name = mod ? dw.module_addrinfo(mod, where, &off, &sym, NULL, NULL,
+							    NULL) : NULL;
 
 		if (name && *name)
 			result = format_symbol(buf, size, name, (unsigned long)off,

@@ -6,7 +6,8 @@
  *
  * The requests are a few instructions that valgrind recognises and a
  * plain CPU runs as no-ops, so the calls are safe outside valgrind too;
- * the slab layer makes them only while running under it (its hooks bit).
+ * the slab layer makes them only while running under memcheck (its hooks
+ * bit).
  */
 #include "platform/platform.h"
 
@@ -18,9 +19,20 @@
 #endif
 
 #ifdef UKMEM_HAVE_VALGRIND
+#include <stdlib.h>
+#include <string.h>
+
+/* Under memcheck, not any valgrind tool: callgrind and cachegrind count
+ * the fast paths, which the annotations would turn off.  valgrind preloads
+ * its tool's own library into the program. */
 bool ukmem_plat_on_valgrind(void)
 {
-	return RUNNING_ON_VALGRIND != 0;
+	const char *preload;
+
+	if (!RUNNING_ON_VALGRIND)
+		return false;
+	preload = getenv("LD_PRELOAD");
+	return preload && strstr(preload, "vgpreload_memcheck");
 }
 
 void ukmem_plat_vg_mark(const void *addr, size_t size, int state)

@@ -131,7 +131,12 @@ static void clear_reports(void)
 
 static bool have_libdw(void)
 {
-	return dlsym(RTLD_DEFAULT, "dwfl_begin") != NULL;
+	/* ukmem loads libdw.so.1 when it names a frame, if it is there. */
+	void *lib = dlopen("libdw.so.1", RTLD_LAZY | RTLD_LOCAL);
+
+	if (lib)
+		dlclose(lib);
+	return lib != NULL;
 }
 
 /* ---- a leak --------------------------------------------------------------- */
