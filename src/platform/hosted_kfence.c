@@ -40,6 +40,7 @@
 #include <ucontext.h>
 
 #include "platform/platform.h"
+#include "platform/hosted_internal.h"
 
 static uintptr_t fault_start, fault_end;
 static bool (*fault_fn)(const struct plat_fault *f);
@@ -132,9 +133,15 @@ static void kfence_sigsegv(int sig, siginfo_t *info, void *ctx)
 		struct plat_fault f;
 		void *ip = fault_ip(ctx, &f.is_write);
 
+		bool was;
+		bool handled;
+
 		f.addr = addr;
 		f.nr_frames = fault_frames(ip, f.frames, PLAT_FAULT_FRAMES);
-		if (fault_fn(&f)) {
+		was = hosted_symbolize_in_handler(true);
+		handled = fault_fn(&f);
+		hosted_symbolize_in_handler(was);
+		if (handled) {
 			errno = saved_errno;
 			return;
 		}

@@ -178,7 +178,7 @@ static void stop_handler(int sig, siginfo_t *si, void *ucv)
 	(void)sig;
 	(void)si;
 	for (int i = 1; i < n; i++)
-		if (threads[i].tid == tid) {
+		if (__atomic_load_n(&threads[i].tid, __ATOMIC_RELAXED) == tid) {
 			t = &threads[i];
 			break;
 		}
@@ -282,7 +282,7 @@ static bool thread_unreachable(int tid, bool *blocked)
 static bool thread_known(int tid)
 {
 	for (int i = 0; i < nr_threads; i++)
-		if (threads[i].tid == tid)
+		if (__atomic_load_n(&threads[i].tid, __ATOMIC_RELAXED) == tid)
 			return true;
 	return false;
 }
@@ -316,16 +316,24 @@ static int signal_new_threads(void)
 			if (tid <= 0 || thread_known(tid) || nr_threads == KL_MAX_THREADS)
 				continue;
 			t = &threads[nr_threads];
-			memset(t, 0, sizeof(*t));
-			t->tid = tid;
-			t->state = thread_unreachable(tid, &blocked) ? SLOT_SKIPPED : SLOT_SIGNALLED;
+			/* A handler signalled in an earlier scan may still run on
+			 * a slot being reused: tid and state are atomic. */
+			__atomic_store_n(&t->tid, 0, __ATOMIC_RELAXED);
+			/* sp, frame, tp and uc are the handler's: it writes them
+			 * before it publishes SLOT_STOPPED. */
+			t->blocked = false;
+			memset(&t->stack, 0, sizeof(t->stack));
+			memset(&t->tls, 0, sizeof(t->tls));
+			__atomic_store_n(&t->tid, tid, __ATOMIC_RELAXED);
+			__atomic_store_n(&t->state, thread_unreachable(tid, &blocked) ? SLOT_SKIPPED :
+					 SLOT_SIGNALLED, __ATOMIC_RELAXED);
 			t->blocked = blocked;
 			__atomic_store_n(&nr_threads, nr_threads + 1, __ATOMIC_RELEASE);
-			if (t->state == SLOT_SIGNALLED) {
+			if (__atomic_load_n(&t->state, __ATOMIC_RELAXED) == SLOT_SIGNALLED) {
 				if (syscall(SYS_tgkill, getpid(), tid, KL_SIG) == 0)
 					sent++;
-				else
-					t->state = SLOT_SKIPPED;	/* exited meanwhile */
+				else	/* exited meanwhile */
+					__atomic_store_n(&t->state, SLOT_SKIPPED, __ATOMIC_RELAXED);
 			}
 		}
 	}
@@ -380,7 +388,7 @@ static void give_up_late(void)
 		if (threads[i].blocked)
 			nr_skipped_blocked++;
 		else if (nr_late < KL_MAX_LATE)
-			late_tids[nr_late++] = threads[i].tid;
+			late_tids[nr_late++] = __atomic_load_n(&threads[i].tid, __ATOMIC_RELAXED);
 	}
 }
 
@@ -413,7 +421,7 @@ static void find_thread_ranges(void)
 					struct kl_thread *t = &threads[i];
 					uintptr_t lo;
 
-					if (t->state != SLOT_STOPPED)
+					if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != SLOT_STOPPED)
 						continue;
 					if (in_range(&m, t->sp)) {
 						lo = t->sp - KL_RED_ZONE;
@@ -463,8 +471,8 @@ int ukmem_plat_stop_world(uintptr_t self_floor)
 
 	memset(&threads[0], 0, sizeof(threads[0]));
 	save_self_context();
-	threads[0].tid = (int)syscall(SYS_gettid);
-	threads[0].state = SLOT_STOPPED;
+	__atomic_store_n(&threads[0].tid, (int)syscall(SYS_gettid), __ATOMIC_RELAXED);
+	__atomic_store_n(&threads[0].state, SLOT_STOPPED, __ATOMIC_RELAXED);
 	threads[0].sp = self_floor;
 	threads[0].uc = &self_uc;
 	threads[0].tp = (uintptr_t)__builtin_thread_pointer();
@@ -496,7 +504,7 @@ void ukmem_plat_scan_roots(void (*fn)(void *arg, uintptr_t start, uintptr_t end)
 		const struct kl_thread *t = &threads[i];
 		uintptr_t uc = (uintptr_t)t->uc;
 
-		if (t->state != SLOT_STOPPED)
+		if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != SLOT_STOPPED)
 			continue;
 		if (t->stack.end)
 			fn(arg, t->stack.start, t->stack.end);
@@ -527,7 +535,7 @@ void ukmem_plat_start_world(void)
 				kl_futex_wait(&acks, seen, 1000000);
 		}
 	memset(&self_uc, 0, sizeof(self_uc));
-	threads[0].state = SLOT_RESUMED;
+	__atomic_store_n(&threads[0].state, SLOT_RESUMED, __ATOMIC_RELAXED);
 
 	for (int i = 0; i < nr_late; i++)
 		kl_log("kmemleak: thread %d did not stop within %llu ms; its stack and "

@@ -53,13 +53,32 @@
 #include <string.h>
 #include <unistd.h>
 
+/* ThreadSanitizer stops a program whose signal handler mallocs, and a
+ * report printed from a program's own handler (a bad free there) would
+ * make libdw malloc: TSan builds name frames with dladdr only. */
+#if defined(__SANITIZE_THREAD__)
+#undef UKMEM_HAVE_LIBDW
+#endif
+
 #ifdef UKMEM_HAVE_LIBDW
 #include <elfutils/libdwfl.h>
 #endif
 
 #include "platform/platform.h"
+#include "platform/hosted_internal.h"
 
+/* Inside the libdw session, or in a signal handler of ukmem's own: dladdr
+ * only on this thread. */
 static UKMEM_THREAD_LOCAL bool symbolize_busy;
+
+bool hosted_symbolize_in_handler(bool on)
+{
+	bool was = symbolize_busy;
+
+	symbolize_busy = on;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return was;
+}
 
 /* The kernel's %pS: "sym+0xoff/0xsize"; without a size, "sym+0xoff".  A
  * symbol table may name a versioned symbol "__libc_start_main@@GLIBC_2.34":

@@ -182,10 +182,6 @@ void *ukmem_kmalloc_large(size_t size, gfp_t gfp, int node)
 				   size, KMALLOC_MAX_SIZE);
 		return NULL;
 	}
-	/* The slab layer's start turns on the debug tools (kmemleak and
-	 * valgrind see large blocks too), even if this is the first kmalloc. */
-	if (__builtin_expect(!slab_ensure_init(), 0))
-		return NULL;
 	order = (unsigned int)get_order(size);
 	if (gfp & (__GFP_DMA32 | __GFP_HIGHMEM))
 		gfp = slab_fix_flags(gfp);

@@ -28,9 +28,13 @@ static inline bool vg_on(void)
 	return __builtin_expect(debug_hooks() & DEBUG_HOOK_VALGRIND, 0);
 }
 
-/* obj is free: nothing of its slot is addressable but its word. */
+/* obj is free: nothing of its slot is addressable but its word.  Not in
+ * a SLAB_TYPESAFE_BY_RCU cache, whose freed objects readers may still
+ * read. */
 static inline void vg_object_free(const struct kmem_cache *s, void *obj)
 {
+	if (s->flags & SLAB_TYPESAFE_BY_RCU)
+		return;
 	ukmem_plat_vg_mark((char *)obj - s->red_left_pad, s->size, PLAT_VG_NOACCESS);
 	ukmem_plat_vg_mark((char *)obj + s->offset, sizeof(void *), PLAT_VG_DEFINED);
 }

@@ -104,8 +104,11 @@ void slab_free_hooked(struct kmem_cache *s, void *obj, unsigned long caller)
 	if ((hooks & DEBUG_HOOK_KMEMLEAK) && !(s->flags & SLAB_NOLEAKTRACE))
 		kmemleak_free(obj);
 	if (hooks & DEBUG_HOOK_VALGRIND) {
-		/* The block ends first: nobody may get obj back before. */
+		/* The block ends first: nobody may get obj back before.  An
+		 * RCU-typesafe object stays readable after its free. */
 		ukmem_plat_vg_block(obj, s->object_size, false, false);
+		if (s->flags & SLAB_TYPESAFE_BY_RCU)
+			ukmem_plat_vg_mark(obj, s->object_size, PLAT_VG_DEFINED);
 		ukmem_plat_vg_errors(false);
 	}
 	if ((s->flags & SLAB_DEBUG_FLAGS) && !slub_debug_free(s, slab, obj, caller))

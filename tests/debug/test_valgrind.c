@@ -176,6 +176,9 @@ int main(int argc, char **argv)
 	if (which) {
 		if (ukmem_init("mem=64M") != 0)
 			return 2;
+		/* The slab layer's start turns the annotations on: a large
+		 * kmalloc alone does not start it. */
+		kfree(kmalloc(8, GFP_KERNEL));
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 			if (!strcmp(which, cases[i].name))
 				return cases[i].fn();
