@@ -132,8 +132,11 @@ static void clear_reports(void)
 static bool have_libdw(void)
 {
 	/* ukmem loads libdw.so.1 when it names a frame, if it is there. */
-	void *lib = dlopen("libdw.so.1", RTLD_LAZY | RTLD_LOCAL);
+	void *lib;
 
+	if (UNDER_TSAN)	/* TSan builds name frames with dladdr only */
+		return false;
+	lib = dlopen("libdw.so.1", RTLD_LAZY | RTLD_LOCAL);
 	if (lib)
 		dlclose(lib);
 	return lib != NULL;
@@ -528,6 +531,14 @@ TEST(scan_while_two_threads_allocate_and_free)
 	size_t mark = log_mark();
 	char *text;
 
+	if (UNDER_TSAN) {
+		/* TSan holds a signal back until the thread reaches one of its
+		 * own points: a thread kmemleak stops may answer too late, and
+		 * what its stack holds is missed. */
+		printf("     (skipped under ThreadSanitizer)\n");
+		return;
+	}
+
 	__atomic_store_n(&churn_stop, 0, __ATOMIC_RELEASE);
 	for (int i = 0; i < 2; i++)
 		if (pthread_create(&t[i], NULL, churn_main, (void *)(uintptr_t)(i + 1)) != 0)
@@ -552,8 +563,17 @@ TEST(control_file_commands_and_errors)
 {
 	size_t mark = log_mark();
 	char buf[96];
-	char *p = track(4096);
+	char *p;
 	char *text;
+
+	if (UNDER_TSAN) {
+		/* TSan holds a signal back until the thread reaches one of its
+		 * own points: a thread kmemleak stops may answer too late, and
+		 * what its stack holds is missed. */
+		printf("     (skipped under ThreadSanitizer)\n");
+		return;
+	}
+	p = track(4096);
 
 	EXPECT_EQ(ukmem_ctl_write(CTL, "bogus"), -EINVAL);
 	EXPECT_EQ(log_count_since(mark, "kmemleak: unknown command 'bogus'"), 1);
