@@ -2,13 +2,14 @@
  * hooks.c - the switch that routes slab allocations through the debug
  * hooks (debug.h says how it works).
  *
- * Invariant: a bit of ukmem_debug_hooks that is set was set before the
- * flush hook ran, so every sheaf filled after it was filled by a thread
- * that ... could still have read the word clear just before: a sheaf can
- * be made in that window.  The tools that need every object (kmemleak,
- * valgrind) are therefore switched on at the start, before any thread
- * has a sheaf; the ones switched on later (failslab, KFENCE's arming)
- * only need "from about now on".
+ * A bit is set before the flush hook runs, so a sheaf made after the
+ * flush was made by a thread that read the word clear just before it was
+ * set: there is such a window.  The tools that need every object
+ * (kmemleak, valgrind) are therefore switched on at the start, before any
+ * thread has a sheaf; those switched on later (failslab, KFENCE's arming)
+ * need only "from about now on".
+ *
+ * Locks: none; the flush hook takes the slab layer's.
  */
 #include "debug/debug.h"
 

@@ -35,6 +35,11 @@
  * An owner that exits flushes its sheaves and frees them (thread-exit hook
  * of the platform).  Owners are listed on owners_list for flushers.
  *
+ * Debugging.  Caches with slub_debug flags have no sheaves, and while a
+ * debug tool watches every cache (debug/debug.h) none has: the slow paths
+ * then send each allocation and free to slab_hooks.c, and
+ * sheaves_drop_all() empties every owner when such a tool starts.
+ *
  * Locks (ranked in src/lib/lockrank.h): owners_lock, then list_lock or
  * barn->lock, one at a time.
  */

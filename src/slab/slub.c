@@ -26,6 +26,15 @@
  * slub_get_objects() fills, slub_put_objects() empties, so the lock is
  * taken once per batch, never per object on the fast path.
  *
+ * With slub_debug's red zones an object starts red_left_pad bytes into its
+ * slot (slab_object()); slub_debug.c says what the rest of a debug slot
+ * holds.  Every link of a freelist is checked when the slab hands the
+ * next object out (take_from_slab_locked): a link that does not point to
+ * an object of the slab (a write after free, a forged pointer) is
+ * reported and the rest of the chain cut off, never followed.  With
+ * slab_freelist_random a new slab chains its objects in the cache's
+ * random order from a random start.
+ *
  * Merging (aliasing): a new cache whose objects fit an existing cache's
  * (same SLAB_MERGE_SAME flags, compatible alignment, less than a word of
  * difference, no ctor, no debug flags) becomes that cache, as SLUB does.
