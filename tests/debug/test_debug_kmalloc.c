@@ -20,6 +20,7 @@
 #include <ukmem/fault-inject.h>
 
 #include "harness.h"
+#include "debug_helpers.h"
 #include "log.h"
 #include "debug/debug.h"
 
@@ -65,22 +66,6 @@ static __attribute__((noinline)) void scrub_stack(void)
 
 	for (size_t i = 0; i < sizeof(junk); i++)
 		junk[i] = 0;
-}
-
-/* fn on a thread of its own: a leak made there leaves no stale copy of
- * its address in this thread's registers or dead stack slots. */
-static void *thread_trampoline(void *arg)
-{
-	((void (*)(void))arg)();
-	return NULL;
-}
-
-static void run_in_thread(void (*fn)(void))
-{
-	pthread_t t;
-
-	if (pthread_create(&t, NULL, thread_trampoline, (void *)fn) == 0)
-		pthread_join(t, NULL);
 }
 
 static void scan_and_read(void)

@@ -25,6 +25,7 @@
 #include <ukmem/vmalloc.h>
 
 #include "harness.h"
+#include "debug_helpers.h"
 #include "log.h"
 #include "ctl.h"
 #include "debug/debug.h"
@@ -100,46 +101,9 @@ __attribute__((noinline)) static bool reported_hidden(const char *text, uintptr_
 	return reported(text, (char *)unhide(hidden) + off);
 }
 
-/*
- * Run fn on a thread of its own and wait for it to end.  A leak made there
- * leaves no stale copy of its address in this thread's registers or dead
- * stack slots (which an unoptimised build keeps many of, and which a
- * conservative scan would take for references); the ended thread's stack
- * is no longer scanned.
- */
-static void *thread_trampoline(void *arg)
-{
-	((void (*)(void))arg)();
-	return NULL;
-}
-
-static void run_in_thread(void (*fn)(void))
-{
-	pthread_t t;
-
-	if (pthread_create(&t, NULL, thread_trampoline, (void *)fn) != 0) {
-		HARNESS_FAIL("%s", "pthread_create failed");
-		return;
-	}
-	pthread_join(t, NULL);
-}
-
 static void clear_reports(void)
 {
 	EXPECT_EQ(ukmem_ctl_write(CTL, "clear"), 0);
-}
-
-static bool have_libdw(void)
-{
-	/* ukmem loads libdw.so.1 when it names a frame, if it is there. */
-	void *lib;
-
-	if (UNDER_TSAN)	/* TSan builds name frames with dladdr only */
-		return false;
-	lib = dlopen("libdw.so.1", RTLD_LAZY | RTLD_LOCAL);
-	if (lib)
-		dlclose(lib);
-	return lib != NULL;
 }
 
 /* ---- a leak --------------------------------------------------------------- */

@@ -18,6 +18,7 @@
 #include <ukmem.h>
 
 #include "harness.h"
+#include "debug_helpers.h"
 #include "log.h"
 #include "ctl.h"
 #include "debug/debug.h"
@@ -25,19 +26,6 @@
 
 /* Built with libdw?  CMake links it into the internal archive exactly
  * when hosted_symbolize.c was compiled to use it. */
-static bool have_libdw(void)
-{
-	/* ukmem loads libdw.so.1 when it names a frame, if it is there. */
-	void *lib;
-
-	if (UNDER_TSAN)	/* TSan builds name frames with dladdr only */
-		return false;
-	lib = dlopen("libdw.so.1", RTLD_LAZY | RTLD_LOCAL);
-	if (lib)
-		dlclose(lib);
-	return lib != NULL;
-}
-
 /* A trace no program could have: n frames from a seed. */
 static void fake_trace(unsigned long *entries, unsigned int n, unsigned long seed)
 {
