@@ -24,8 +24,6 @@
 #include "debug/debug.h"
 #include "lib/lockrank.h"
 
-/* Built with libdw?  CMake links it into the internal archive exactly
- * when hosted_symbolize.c was compiled to use it. */
 /* A trace no program could have: n frames from a seed. */
 static void fake_trace(unsigned long *entries, unsigned int n, unsigned long seed)
 {
