@@ -127,6 +127,13 @@ UKMEM_API int ukmem_set_lock_hooks(const struct ukmem_lock_hooks *hooks);
  * held: it must not allocate from ukmem. */
 UKMEM_API void ukmem_set_log_hook(void (*log)(const char *msg, size_t len));
 
+/* The same, with each message's kernel log level (0 KERN_EMERG .. 7
+ * KERN_DEBUG, as printk's): SLUB's and KFENCE's reports are 3 (KERN_ERR),
+ * kmemleak's leaks 4 (KERN_WARNING), fault injection's 5 (KERN_NOTICE),
+ * SLUB's traces 6 (KERN_INFO); a message without a level is 4, the
+ * kernel's default.  Set, it takes precedence over ukmem_set_log_hook's. */
+UKMEM_API void ukmem_set_log_level_hook(void (*log)(int level, const char *msg, size_t len));
+
 #ifdef __cplusplus
 }
 #endif

@@ -287,7 +287,7 @@ static void out(struct seq_buf *s, const char *fmt, ...)
 	if (s)
 		ukmem_seq_puts(s, line);
 	else
-		ukmem_printk("%s", line);
+		pr_err("%s", line);
 }
 
 /* The kernel's " %pS" of a code address. */
@@ -378,46 +378,46 @@ static void kfence_report(enum kfence_error type, uintptr_t addr, bool is_write,
 	case KFENCE_ERROR_OOB: {
 		bool left = addr < meta->addr;
 
-		ukmem_printk("BUG: KFENCE: out-of-bounds %s in %s\n\n", access, where);
+		pr_err("BUG: KFENCE: out-of-bounds %s in %s\n\n", access, where);
 		/* The distance from the object's start, as the kernel counts it. */
-		ukmem_printk("Out-of-bounds %s at 0x%p (%luB %s of kfence-#%d):\n", access,
-			     (void *)addr,
-			     (unsigned long)(left ? meta->addr - addr : addr - meta->addr),
-			     left ? "left" : "right", index);
+		pr_err("Out-of-bounds %s at 0x%p (%luB %s of kfence-#%d):\n", access,
+		       (void *)addr,
+		       (unsigned long)(left ? meta->addr - addr : addr - meta->addr),
+		       left ? "left" : "right", index);
 		break;
 	}
 	case KFENCE_ERROR_UAF:
-		ukmem_printk("BUG: KFENCE: use-after-free %s in %s\n\n", access, where);
-		ukmem_printk("Use-after-free %s at 0x%p (in kfence-#%d):\n", access, (void *)addr,
-			     index);
+		pr_err("BUG: KFENCE: use-after-free %s in %s\n\n", access, where);
+		pr_err("Use-after-free %s at 0x%p (in kfence-#%d):\n", access, (void *)addr,
+		       index);
 		break;
 	case KFENCE_ERROR_CORRUPTION: {
 		char diff[80];
 
 		canary_diff(diff, sizeof(diff), addr, meta);
-		ukmem_printk("BUG: KFENCE: memory corruption in %s\n\n", where);
-		ukmem_printk("Corrupted memory at 0x%p %s (in kfence-#%d):\n", (void *)addr, diff,
-			     index);
+		pr_err("BUG: KFENCE: memory corruption in %s\n\n", where);
+		pr_err("Corrupted memory at 0x%p %s (in kfence-#%d):\n", (void *)addr, diff,
+		       index);
 		break;
 	}
 	case KFENCE_ERROR_INVALID:
-		ukmem_printk("BUG: KFENCE: invalid %s in %s\n\n", access, where);
-		ukmem_printk("Invalid %s at 0x%p:\n", access, (void *)addr);
+		pr_err("BUG: KFENCE: invalid %s in %s\n\n", access, where);
+		pr_err("Invalid %s at 0x%p:\n", access, (void *)addr);
 		break;
 	case KFENCE_ERROR_INVALID_FREE:
-		ukmem_printk("BUG: KFENCE: invalid free in %s\n\n", where);
-		ukmem_printk("Invalid free of 0x%p (in kfence-#%d):\n", (void *)addr, index);
+		pr_err("BUG: KFENCE: invalid free in %s\n\n", where);
+		pr_err("Invalid free of 0x%p (in kfence-#%d):\n", (void *)addr, index);
 		break;
 	}
 	for (int i = skip; i < nr; i++)
 		out_frame(NULL, frames[i]);
 	if (meta) {
-		ukmem_printk("\n");
+		pr_err("\n");
 		print_object(NULL, meta, index);
 	}
-	ukmem_printk("\n");
-	ukmem_printk("CPU: %d PID: %d Comm: %s %s\n", ukmem_plat_cpu(), ukmem_plat_tid(),
-		     ukmem_plat_comm(), ukmem_print_tainted(taint));
+	pr_err("\n");
+	pr_err("CPU: %d PID: %d Comm: %s %s\n", ukmem_plat_cpu(), ukmem_plat_tid(),
+	       ukmem_plat_comm(), ukmem_print_tainted(taint));
 	ukmem_printk(KFENCE_BANNER);
 	ukmem_add_taint(TAINT_BAD_PAGE);
 }
@@ -517,7 +517,7 @@ static bool timer_ready(void)
 		return true;
 	if (!ukmem_plat_thread_start(kfence_timer_main, NULL)) {
 		__atomic_store_n(&timer_state, TIMER_CANNOT, __ATOMIC_RELEASE);
-		ukmem_printk("kfence: cannot start the sampling thread: one sample only\n");
+		pr_err("kfence: cannot start the sampling thread: one sample only\n");
 	}
 	return true;
 }
@@ -800,7 +800,7 @@ int kfence_setup(int sample_interval_ms, int num_objects)
 		return 0;
 	}
 	if (!ukmem_plat_kfence_supported()) {
-		ukmem_printk("kfence: not available on this platform\n");
+		pr_err("kfence: not available on this platform\n");
 		return -EINVAL;
 	}
 
@@ -813,14 +813,14 @@ int kfence_setup(int sample_interval_ms, int num_objects)
 	}
 	ukmem_unlock(&kfence_lock);
 	if (ret == -EINVAL)
-		ukmem_printk("kfence: the pool has %d objects; kfence.num_objects=%d needs a new process\n",
-			     kfence_nr_objects, num_objects);
+		pr_err("kfence: the pool has %d objects; kfence.num_objects=%d needs a new process\n",
+		       kfence_nr_objects, num_objects);
 	if (ret)
 		return ret;
 	if (created) {
 		if (!ukmem_plat_kfence_install(kfence_pool_addr, kfence_pool_addr + kfence_pool_size,
 					       kfence_fault, kfence_fork_child)) {
-			ukmem_printk("kfence: cannot install the fault handler\n");
+			pr_err("kfence: cannot install the fault handler\n");
 			return -EINVAL;
 		}
 		ukmem_printk("kfence: initialized - using %lu bytes for %d objects at 0x%p-0x%p\n",

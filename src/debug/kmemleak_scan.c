@@ -372,7 +372,7 @@ static void out(const struct report_out *r, const char *fmt, ...)
 	if (r->seq)
 		ukmem_seq_puts(r->seq, line);
 	else
-		ukmem_printk("kmemleak: %s", line);
+		pr_warn("kmemleak: %s", line);
 }
 
 static void print_trace(const struct report_out *r, depot_stack_handle_t trace)
@@ -470,16 +470,16 @@ static int dump_object(const char *str)
 		snapshot_locked(o, &s);
 	ukmem_unlock(&kmemleak_lock);
 	if (!o || o->pointer != (uintptr_t)addr) {
-		ukmem_printk("kmemleak: Unknown object at 0x%08lx\n", (unsigned long)addr);
+		pr_warn("kmemleak: Unknown object at 0x%08lx\n", (unsigned long)addr);
 		return -EINVAL;
 	}
-	ukmem_printk("kmemleak: Object 0x%08lx (size %zu):\n", (unsigned long)s.pointer, s.size);
-	ukmem_printk("kmemleak:   comm \"%s\", pid %d, jiffies %lu\n", s.comm, s.pid, s.jiffies);
-	ukmem_printk("kmemleak:   min_count = %d\n", s.min_count);
-	ukmem_printk("kmemleak:   count = %d\n", s.count);
-	ukmem_printk("kmemleak:   flags = 0x%x\n", s.flags & ~OBJECT_EXIT_REPORT);
-	ukmem_printk("kmemleak:   checksum = %u\n", s.checksum);
-	ukmem_printk("kmemleak:   backtrace:\n");
+	pr_warn("kmemleak: Object 0x%08lx (size %zu):\n", (unsigned long)s.pointer, s.size);
+	pr_warn("kmemleak:   comm \"%s\", pid %d, jiffies %lu\n", s.comm, s.pid, s.jiffies);
+	pr_warn("kmemleak:   min_count = %d\n", s.min_count);
+	pr_warn("kmemleak:   count = %d\n", s.count);
+	pr_warn("kmemleak:   flags = 0x%x\n", s.flags & ~OBJECT_EXIT_REPORT);
+	pr_warn("kmemleak:   checksum = %u\n", s.checksum);
+	pr_warn("kmemleak:   backtrace:\n");
 	stack_depot_print(s.trace);
 	return 0;
 }

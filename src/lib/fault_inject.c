@@ -150,10 +150,10 @@ static void fail_dump(struct fault_attr *attr)
 
 	if (verbose == 0 || !ukmem_ratelimit(&attr->ratelimit))
 		return;
-	ukmem_printk("FAULT_INJECTION: forcing a failure.\n"
-		     "name %s, interval %lu, probability %lu, space %d, times %d\n", attr->name,
-		     LOAD(attr->interval), LOAD(attr->probability), LOAD(attr->space),
-		     LOAD(attr->times));
+	pr_notice("FAULT_INJECTION: forcing a failure.\n"
+		  "name %s, interval %lu, probability %lu, space %d, times %d\n", attr->name,
+		  LOAD(attr->interval), LOAD(attr->probability), LOAD(attr->space),
+		  LOAD(attr->times));
 	if (verbose > 1)
 		dump_stack();
 }

@@ -110,6 +110,20 @@ static inline void counter_add(unsigned long *counter, unsigned long n)
 	__atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
 }
 
+/* The kernel's log levels, as a prefix of a printk format (printk.c). */
+#define KERN_SOH_ASCII	'\001'
+#define KERN_ERR	"\0013"
+#define KERN_WARNING	"\0014"
+#define KERN_NOTICE	"\0015"
+#define KERN_INFO	"\0016"
+#define LOGLEVEL_DEFAULT 4
+
+/* printk at a level, the kernel's spelling (macros: no symbol). */
+#define pr_err(fmt, ...)	ukmem_printk(KERN_ERR fmt, ##__VA_ARGS__)
+#define pr_warn(fmt, ...)	ukmem_printk(KERN_WARNING fmt, ##__VA_ARGS__)
+#define pr_notice(fmt, ...)	ukmem_printk(KERN_NOTICE fmt, ##__VA_ARGS__)
+#define pr_info(fmt, ...)	ukmem_printk(KERN_INFO fmt, ##__VA_ARGS__)
+
 /* The kernel's dump_stack(): "CPU: .. PID: .. Comm: .. <taint>" and the
  * call trace (printk.c). */
 void dump_stack(void);

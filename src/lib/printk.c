@@ -3,12 +3,18 @@
  * the seq_buf that /proc-style files are rendered into.
  *
  * printk formats on the stack and hands the text to the program's log hook
- * (ukmem_set_log_hook), or else to the platform's log sink, in one call,
+ * (ukmem_set_log_level_hook with the message's level, ukmem_set_log_hook
+ * without it), or else to the platform's log sink, in one call,
  * so it takes no lock and allocates nothing: it is called from inside the
  * allocator, with zone and slab locks held, when memory is short.  One
  * message is one write, so lines from different threads do not interleave.
  * ukmem_warn is printk for the reports that are a WARN() in the kernel:
  * it also sets TAINT_WARN (taint.c), so no such site can forget to.
+ *
+ * A message may begin with the kernel's level prefix (KERN_ERR, ...: the
+ * byte KERN_SOH and a digit, lib.h), which is taken off the text and
+ * given to the level hook; a message without one has the kernel's
+ * default level, 4.
  *
  * Rate limiting follows the kernel's ___ratelimit(): a window of
  * interval_ns starts at the first message; within it burst messages pass
@@ -28,27 +34,45 @@
 #define PRINTK_MAX 1024
 
 static void (*log_hook)(const char *msg, size_t len);
+static void (*log_level_hook)(int level, const char *msg, size_t len);
 
 UKMEM_API void ukmem_set_log_hook(void (*log)(const char *msg, size_t len))
 {
 	__atomic_store_n(&log_hook, log, __ATOMIC_RELEASE);
 }
 
+UKMEM_API void ukmem_set_log_level_hook(void (*log)(int level, const char *msg, size_t len))
+{
+	__atomic_store_n(&log_level_hook, log, __ATOMIC_RELEASE);
+}
+
 static void vprintk(const char *fmt, va_list ap)
 {
 	char buf[PRINTK_MAX];
 	int n = ukmem_vsnprintf(buf, sizeof(buf), fmt, ap);
+	const char *text = buf;
+	int level = LOGLEVEL_DEFAULT;
 
 	if (n > PRINTK_MAX - 1)
 		n = PRINTK_MAX - 1;
+	/* The kernel's level prefix: KERN_SOH and a digit (printk_get_level). */
+	if (n >= 2 && buf[0] == KERN_SOH_ASCII && buf[1] >= '0' && buf[1] <= '7') {
+		level = buf[1] - '0';
+		text += 2;
+		n -= 2;
+	}
 	if (n <= 0)
 		return;
+	void (*level_hook)(int, const char *, size_t) =
+		__atomic_load_n(&log_level_hook, __ATOMIC_ACQUIRE);
 	void (*hook)(const char *, size_t) = __atomic_load_n(&log_hook, __ATOMIC_ACQUIRE);
 
-	if (hook)
-		hook(buf, (size_t)n);
+	if (level_hook)
+		level_hook(level, text, (size_t)n);
+	else if (hook)
+		hook(text, (size_t)n);
 	else
-		ukmem_plat_log(buf, (size_t)n);
+		ukmem_plat_log(text, (size_t)n);
 }
 
 void ukmem_printk(const char *fmt, ...)

@@ -365,12 +365,12 @@ void slab_free_bad(struct kmem_cache *s, struct slab *slab, void *obj, bool doub
 		return;
 	}
 	slab_bug(s, double_free ? "Object already free" : "Invalid object pointer 0x%p", obj);
-	ukmem_printk("Slab 0x%p objects=%u used=%u fp=0x%p\n", (void *)slab, slab->objects,
-		     slab->inuse, slab->freelist);
+	pr_err("Slab 0x%p objects=%u used=%u fp=0x%p\n", (void *)slab, slab->objects,
+	       slab->inuse, slab->freelist);
 	if (double_free)
-		ukmem_printk("Object 0x%p @offset=%lu\n", obj,
-			     (unsigned long)((uintptr_t)obj - (uintptr_t)slab_address(slab)));
-	ukmem_printk("FIX %s: Object at 0x%p not freed\n", s->name, obj);
+		pr_err("Object 0x%p @offset=%lu\n", obj,
+		       (unsigned long)((uintptr_t)obj - (uintptr_t)slab_address(slab)));
+	pr_err("FIX %s: Object at 0x%p not freed\n", s->name, obj);
 }
 
 __attribute__((noinline, cold))

@@ -163,6 +163,6 @@ void slab_hooks_start(const struct ukmem_options *opt)
 	if (slub_init_on_free)
 		debug_hooks_set(DEBUG_HOOK_INIT_FREE, true);
 	if (slub_init_on_alloc || slub_init_on_free)
-		ukmem_printk("mem auto-init: stack:off, heap alloc:%s, heap free:%s\n",
-			     slub_init_on_alloc ? "on" : "off", slub_init_on_free ? "on" : "off");
+		pr_info("mem auto-init: stack:off, heap alloc:%s, heap free:%s\n",
+			slub_init_on_alloc ? "on" : "off", slub_init_on_free ? "on" : "off");
 }

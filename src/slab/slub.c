@@ -76,10 +76,10 @@ void slab_bug(const struct kmem_cache *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	ukmem_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	ukmem_printk("=============================================================================\n"
-		     "BUG %s (%s): %s\n"
-		     "-----------------------------------------------------------------------------\n\n",
-		     s->name, ukmem_print_tainted(taint), msg);
+	pr_err("=============================================================================\n"
+	       "BUG %s (%s): %s\n"
+	       "-----------------------------------------------------------------------------\n\n",
+	       s->name, ukmem_print_tainted(taint), msg);
 	/* The kernel's object_err() and slab_err() taint at the end of the
 	 * report; only this header shows the taint, so tainting right after
 	 * it reads the same. */
@@ -88,10 +88,10 @@ void slab_bug(const struct kmem_cache *s, const char *fmt, ...)
 
 void print_slab_info(const struct slab *slab)
 {
-	ukmem_printk("Slab 0x%p objects=%u used=%u fp=0x%p flags=%#lx(slab%s|node=%d|zone=%d)\n",
-		     (const void *)slab, slab->objects, slab->inuse, slab->freelist,
-		     slab->__page_flags, PageHead(slab_page(slab)) ? "|head" : "",
-		     page_to_nid(slab_page(slab)), page_zonenum(slab_page(slab)));
+	pr_err("Slab 0x%p objects=%u used=%u fp=0x%p flags=%#lx(slab%s|node=%d|zone=%d)\n",
+	       (const void *)slab, slab->objects, slab->inuse, slab->freelist,
+	       slab->__page_flags, PageHead(slab_page(slab)) ? "|head" : "",
+	       page_to_nid(slab_page(slab)), page_zonenum(slab_page(slab)));
 }
 
 /* ---- geometry ------------------------------------------------------------ */
@@ -427,7 +427,7 @@ struct kmem_cache *slub_create_cache(const char *name, unsigned int size, unsign
 	id = alloc_cache_id();
 	if (id < 0) {
 		ukmem_unlock(&slab_mutex);
-		ukmem_printk("kmem_cache_create(%s): more than %d caches\n", name, SLAB_MAX_CACHES);
+		pr_warn("kmem_cache_create(%s): more than %d caches\n", name, SLAB_MAX_CACHES);
 		slub_put_objects(&kmem_cache_boot, &obj, 1);
 		return NULL;
 	}
@@ -454,9 +454,9 @@ gfp_t slab_fix_flags(gfp_t gfp)
 	char a[160], b[160];
 	gfp_t fixed = gfp & ~GFP_SLAB_BUG_MASK;
 
-	ukmem_printk("Unexpected gfp: %#x (%s). Fixing up to gfp: %#x (%s). Fix your code!\n",
-		     gfp & GFP_SLAB_BUG_MASK, format_gfp(gfp & GFP_SLAB_BUG_MASK, a, sizeof(a)),
-		     fixed, format_gfp(fixed, b, sizeof(b)));
+	pr_warn("Unexpected gfp: %#x (%s). Fixing up to gfp: %#x (%s). Fix your code!\n",
+		gfp & GFP_SLAB_BUG_MASK, format_gfp(gfp & GFP_SLAB_BUG_MASK, a, sizeof(a)),
+		fixed, format_gfp(fixed, b, sizeof(b)));
 	return fixed;
 }
 
@@ -487,11 +487,11 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 		if (!(gfp & __GFP_NOWARN)) {
 			char buf[160];
 
-			ukmem_printk("SLUB: Unable to allocate memory on node %d, gfp=%#x(%s)\n",
-				     node, gfp, format_gfp(gfp, buf, sizeof(buf)));
-			ukmem_printk("  cache: %s, object size: %u, buffer size: %u, default order: "
-				     "%u, min order: %u\n", s->name, s->object_size, s->size,
-				     oo_order(s->oo), oo_order(s->min));
+			pr_warn("SLUB: Unable to allocate memory on node %d, gfp=%#x(%s)\n",
+				node, gfp, format_gfp(gfp, buf, sizeof(buf)));
+			pr_warn("  cache: %s, object size: %u, buffer size: %u, default order: "
+				"%u, min order: %u\n", s->name, s->object_size, s->size,
+				oo_order(s->oo), oo_order(s->min));
 		}
 		return NULL;
 	}
@@ -605,9 +605,9 @@ static void freechain_corrupt_locked(struct kmem_cache *s, struct slab *slab, vo
 {
 	slab_bug(s, "Freechain corrupt");
 	print_slab_info(slab);
-	ukmem_printk("Object 0x%p @offset=%lu fp=0x%p\n", obj,
-		     (unsigned long)((uintptr_t)obj - (uintptr_t)slab_address(slab)), next);
-	ukmem_printk("FIX %s: Isolate corrupted freechain\n", s->name);
+	pr_err("Object 0x%p @offset=%lu fp=0x%p\n", obj,
+	       (unsigned long)((uintptr_t)obj - (uintptr_t)slab_address(slab)), next);
+	pr_err("FIX %s: Isolate corrupted freechain\n", s->name);
 	/* Everything not yet handed out stays in use: objects - inuse - taken
 	 * free objects were on the chain, obj among them. */
 	slab->freelist = NULL;
@@ -646,7 +646,7 @@ unsigned int slub_get_objects(struct kmem_cache *s, gfp_t gfp, int node, void **
 	int nid;
 
 	if (node < NUMA_NO_NODE || node >= MAX_NUMNODES) {
-		ukmem_printk("WARNING: %s: node %d is not a node\n", s->name, node);
+		pr_err("WARNING: %s: node %d is not a node\n", s->name, node);
 		return 0;
 	}
 	/* A node with no memory: ignore the constraint, as ___slab_alloc. */
@@ -735,8 +735,8 @@ static bool check_object_pointer(struct kmem_cache *s, struct slab *slab, const 
 		return false;
 	}
 	if (slab->slab_cache != s) {
-		ukmem_printk("%s: Wrong slab cache. %s but object is from %s\n", "cache_from_obj",
-			     s->name, slab->slab_cache ? slab->slab_cache->name : "(none)");
+		pr_err("%s: Wrong slab cache. %s but object is from %s\n", "cache_from_obj",
+		       s->name, slab->slab_cache ? slab->slab_cache->name : "(none)");
 		return false;
 	}
 	base = (uintptr_t)slab_address(slab);
@@ -744,7 +744,7 @@ static bool check_object_pointer(struct kmem_cache *s, struct slab *slab, const 
 	if ((uintptr_t)obj < base || !slab_off_is_object(s, slab, off)) {
 		slab_bug(s, "Invalid object pointer 0x%p", obj);
 		print_slab_info(slab);
-		ukmem_printk("FIX %s: Object at 0x%p not freed\n", s->name, obj);
+		pr_err("FIX %s: Object at 0x%p not freed\n", s->name, obj);
 		return false;
 	}
 	return true;
@@ -754,9 +754,9 @@ static void report_double_free(struct kmem_cache *s, struct slab *slab, const vo
 {
 	slab_bug(s, "Object already free");
 	print_slab_info(slab);
-	ukmem_printk("Object 0x%p @offset=%lu\n", obj,
-		     (unsigned long)((uintptr_t)obj - (uintptr_t)slab_address(slab)));
-	ukmem_printk("FIX %s: Object at 0x%p not freed\n", s->name, obj);
+	pr_err("Object 0x%p @offset=%lu\n", obj,
+	       (unsigned long)((uintptr_t)obj - (uintptr_t)slab_address(slab)));
+	pr_err("FIX %s: Object at 0x%p not freed\n", s->name, obj);
 }
 
 void slub_put_objects(struct kmem_cache *s, void **p, unsigned int count)
@@ -961,8 +961,8 @@ static void list_slab_objects_locked(struct kmem_cache *s, struct slab *slab)
 		char *p = slab_object(s, slab, i);
 
 		if (!on_freelist_locked(s, slab, p)) {
-			ukmem_printk("Object 0x%p @offset=%lu\n", (void *)p,
-				     (unsigned long)(p - addr));
+			pr_err("Object 0x%p @offset=%lu\n", (void *)p,
+			       (unsigned long)(p - addr));
 			shown++;
 		}
 	}
@@ -1001,8 +1001,8 @@ void ukmem_kmem_cache_destroy(struct kmem_cache *s)
 		list_for_each(pos, &n->partial)
 			list_slab_objects_locked(s, list_entry(pos, struct slab, slab_list));
 		if (n->nr_slabs > n->nr_partial)
-			ukmem_printk("%s: %lu full slabs remain on node %d\n", s->name,
-				     n->nr_slabs - n->nr_partial, nid);
+			pr_err("%s: %lu full slabs remain on node %d\n", s->name,
+			       n->nr_slabs - n->nr_partial, nid);
 		list_unlock(n);
 	}
 	if (!ukmem_lock(&slab_mutex))
@@ -1034,7 +1034,7 @@ unsigned int ukmem_kmem_cache_size(struct kmem_cache *s)
 static int validate_report(const struct kmem_cache *s, const char *what, unsigned long a,
 			   unsigned long b)
 {
-	ukmem_printk("ukmem: slab validate: %s: %s (%lu vs %lu)\n", s->name, what, a, b);
+	pr_err("ukmem: slab validate: %s: %s (%lu vs %lu)\n", s->name, what, a, b);
 	return 1;
 }
 

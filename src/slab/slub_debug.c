@@ -65,8 +65,8 @@ void slub_debug_apply_options(const struct ukmem_options *opt)
 
 		/* The kernel's mem_auto_init message, when P is on for all. */
 		if (!slub_debug_spec_lookup(slub_debug_spec, "", &r) && (r.flags & SLAB_POISON))
-			ukmem_printk("mem auto-init: SLAB_POISON will take precedence over "
-				     "init_on_alloc/init_on_free\n");
+			pr_info("mem auto-init: SLAB_POISON will take precedence over "
+				"init_on_alloc/init_on_free\n");
 	}
 }
 
@@ -148,12 +148,12 @@ static void print_track(const char *what, const struct track *t, unsigned long n
 		return;
 	if (!ukmem_plat_symbolize((void *)t->addr, sym, sizeof(sym)))
 		ukmem_snprintf(sym, sizeof(sym), "0x%p", (void *)t->addr);
-	ukmem_printk("%s in %s age=%lu cpu=%u pid=%d\n", what, sym, now - t->when,
-		     (unsigned int)t->cpu, t->pid);
+	pr_err("%s in %s age=%lu cpu=%u pid=%d\n", what, sym, now - t->when,
+	       (unsigned int)t->cpu, t->pid);
 	if (t->handle)
 		stack_depot_print(t->handle);
 	else
-		ukmem_printk("object allocation/free stack trace missing\n");
+		pr_err("object allocation/free stack trace missing\n");
 }
 
 static void print_tracking(const struct kmem_cache *s, const struct track tracks[2])
@@ -168,10 +168,10 @@ static void print_tracking(const struct kmem_cache *s, const struct track tracks
 
 static void trace(struct kmem_cache *s, struct slab *slab, void *obj, bool alloc)
 {
-	ukmem_printk("TRACE %s %s 0x%p inuse=%u fp=0x%p\n", s->name, alloc ? "alloc" : "free", obj,
-		     slab->inuse, slab->freelist);
+	pr_info("TRACE %s %s 0x%p inuse=%u fp=0x%p\n", s->name, alloc ? "alloc" : "free", obj,
+		slab->inuse, slab->freelist);
 	if (!alloc)
-		ukmem_print_hex_dump("Object ", true, obj, s->object_size);
+		ukmem_print_hex_dump(KERN_INFO "Object ", true, obj, s->object_size);
 	dump_stack();
 }
 
@@ -186,12 +186,14 @@ static void print_section(const char *text, const char *at, size_t n, const char
 			  const unsigned char *snap, size_t len)
 {
 	size_t skip = (size_t)(at - from);
+	char prefix[16];
 
 	if (skip >= len)
 		return;
 	if (n > len - skip)
 		n = len - skip;
-	ukmem_print_hex_dump_copy(text, at, snap + skip, n);
+	ukmem_snprintf(prefix, sizeof(prefix), KERN_ERR "%s", text);
+	ukmem_print_hex_dump_copy(prefix, at, snap + skip, n);
 }
 
 /*
@@ -217,15 +219,15 @@ static void print_trailer(struct kmem_cache *s, struct slab *slab, void *obj)
 		__builtin_memcpy(tracks, get_track(s, obj, TRACK_ALLOC), sizeof(tracks));
 	print_tracking(s, tracks);
 	print_slab_info(slab);
-	ukmem_printk("Object 0x%p @offset=%lu fp=0x%p\n\n", obj, (unsigned long)(p - addr), fp);
+	pr_err("Object 0x%p @offset=%lu fp=0x%p\n\n", obj, (unsigned long)(p - addr), fp);
 	if (s->flags & SLAB_RED_ZONE)
 		print_section("Redzone  ", p - s->red_left_pad, s->red_left_pad, from, snap, len);
 	else if (p > addr + 16)
 		print_section("Bytes b4 ", p - 16, 16, from, snap, len);
 	print_section("Object   ", p, s->object_size, from, snap, len);
 	if (s->flags & SLAB_RED_ZONE)
-		print_section("Redzone  ", p + s->object_size, s->inuse - s->object_size, from, snap,
-			      len);
+		print_section("Redzone  ", p + s->object_size, s->inuse - s->object_size, from,
+			      snap, len);
 	if (off != size_from_object(s))
 		print_section("Padding  ", p + off, size_from_object(s) - off, from, snap, len);
 	dump_stack();
@@ -242,7 +244,7 @@ static void slab_fix(struct kmem_cache *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	ukmem_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	ukmem_printk("FIX %s: %s\n", s->name, msg);
+	pr_err("FIX %s: %s\n", s->name, msg);
 }
 
 /* The kernel's object_err: a titled report about one object. */
@@ -276,10 +278,11 @@ static bool check_bytes_and_report(struct kmem_cache *s, struct slab *slab, void
 	while (end > fault && end[-1] == value)
 		end--;
 	slab_bug(s, "%s overwritten", what);
-	ukmem_printk("0x%p-0x%p @offset=%lu. First byte 0x%x instead of 0x%x\n", (const void *)fault,
-		     (void *)(end - 1), (unsigned long)((const char *)fault - addr), fault[0], value);
+	pr_err("0x%p-0x%p @offset=%lu. First byte 0x%x instead of 0x%x\n", (const void *)fault,
+	       (void *)(end - 1), (unsigned long)((const char *)fault - addr), fault[0], value);
 	print_trailer(s, slab, obj);
-	slab_fix(s, "Restoring %s 0x%p-0x%p=0x%x", what, (const void *)fault, (void *)(end - 1), value);
+	slab_fix(s, "Restoring %s 0x%p-0x%p=0x%x", what, (const void *)fault, (void *)(end - 1),
+		 value);
 	__builtin_memset((void *)(uintptr_t)fault, value, (size_t)(end - fault));
 	return false;
 }
@@ -374,7 +377,7 @@ static bool slab_pad_check(struct kmem_cache *s, struct slab *slab)
 		end--;
 	slab_bug(s, "Padding overwritten. 0x%p-0x%p @offset=%lu", (const void *)fault,
 		 (void *)(end - 1), (unsigned long)((const char *)fault - (const char *)start));
-	ukmem_print_hex_dump("Padding ", true, pad, remainder);
+	ukmem_print_hex_dump(KERN_ERR "Padding ", true, pad, remainder);
 	slab_fix(s, "Restoring Padding 0x%p-0x%p=0x%x", (const void *)fault, (void *)(end - 1),
 		 POISON_INUSE);
 	__builtin_memset(pad, POISON_INUSE, remainder);
@@ -393,7 +396,8 @@ void slub_debug_setup_slab(struct kmem_cache *s, struct slab *slab)
 
 		init_object(s, obj, SLUB_RED_INACTIVE);
 		if (s->flags & SLAB_STORE_USER)
-			__builtin_memset(get_track(s, obj, TRACK_ALLOC), 0, 2 * sizeof(struct track));
+			__builtin_memset(get_track(s, obj, TRACK_ALLOC), 0,
+					 2 * sizeof(struct track));
 	}
 }
 
@@ -679,7 +683,8 @@ int slub_debug_show_traces(struct kmem_cache *s, bool free, struct seq_buf *m)
 			ukmem_seq_puts(m, "\n");
 			for (unsigned int j = 0; j < n; j++) {
 				if (!ukmem_plat_symbolize((void *)entries[j], sym, sizeof(sym)))
-					ukmem_snprintf(sym, sizeof(sym), "0x%p", (void *)entries[j]);
+					ukmem_snprintf(sym, sizeof(sym), "0x%p",
+						       (void *)entries[j]);
 				ukmem_seq_printf(m, "        %s\n", sym);
 			}
 		}

@@ -470,7 +470,41 @@ TEST(freelist_random_shuffles_new_slabs)
 	kmem_cache_destroy(s);
 }
 
+/* What the level hook saw: the level of the first message containing
+ * each needle. */
+static int level_of_bug = -1, level_of_trace = -1, level_of_fix = -1;
+
+static void level_hook(int level, const char *msg, size_t len)
+{
+	if (level_of_bug < 0 && memmem(msg, len, "BUG level-16", 12))
+		level_of_bug = level;
+	if (level_of_trace < 0 && memmem(msg, len, "TRACE level-16", 14))
+		level_of_trace = level;
+	if (level_of_fix < 0 && memmem(msg, len, "FIX level-16", 12))
+		level_of_fix = level;
+	slab_log_hook(msg, len);	/* and the usual capture */
+}
+
+TEST(reports_carry_the_kernels_log_levels)
+{
+	struct kmem_cache *s = kmem_cache_create("level-16", 16, 0, SLAB_RED_ZONE | SLAB_TRACE,
+						 NULL);
+	unsigned char *p;
+
+	ASSERT_NOT_NULL(s);
+	ukmem_set_log_level_hook(level_hook);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	((unsigned char *)opaque_ptr(p))[16] = 1;
+	kmem_cache_free(s, p);
+	ukmem_set_log_level_hook(NULL);
+	EXPECT_EQ(level_of_trace, 6);	/* pr_info */
+	EXPECT_EQ(level_of_bug, 3);	/* pr_err */
+	EXPECT_EQ(level_of_fix, 3);
+	kmem_cache_destroy(s);
+}
+
 RUN_TESTS_SETUP(setup,
+	T(reports_carry_the_kernels_log_levels),
 	T(padding_overwrites_are_reported),
 	T(validate_finds_a_forged_free_pointer_and_a_wrong_count),
 	T(freelist_random_shuffles_new_slabs),
