@@ -93,12 +93,14 @@ void *boot_alloc(size_t size, size_t align) FRONT_HIDDEN;
 bool boot_owns(const void *p) FRONT_HIDDEN;
 size_t boot_usable(const void *p) FRONT_HIDDEN;
 
-/* An object of cache s (ukmem is up); NULL if memory ran out.  Threads
+/* An object of cache s for a request of size bytes (slub_debug red-zones
+ * the rest); NULL if memory ran out (ukmem is up).  Threads
  * before their first allocation and after their exit hook are the slab
  * layer's business (sheaf.h: the dummy and exited owners). */
-static inline __attribute__((always_inline)) void *front_slab_alloc(struct kmem_cache *s)
+static inline __attribute__((always_inline)) void *front_slab_alloc(struct kmem_cache *s,
+								     size_t size)
 {
-	return slab_alloc(s, FRONT_GFP, NUMA_NO_NODE);
+	return slab_alloc_size(s, FRONT_GFP, NUMA_NO_NODE, size);
 }
 
 /* ---- huge.c: allocations above KMALLOC_MAX_SIZE ----------------------- */

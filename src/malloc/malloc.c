@@ -188,7 +188,7 @@ static void *alloc_slow(size_t size, size_t align, bool zero)
 
 		if (front_class_align(c) < align || !s)
 			continue;
-		p = front_slab_alloc(s);
+		p = front_slab_alloc(s, size);
 		if (unlikely(!p))
 			return fail_errno(ENOMEM);
 		if (likely(!((uintptr_t)p & (align - 1)))) {
@@ -227,7 +227,7 @@ static inline __attribute__((always_inline)) void *front_malloc(size_t size)
 		struct kmem_cache *s = front_cache(front_class(size));
 
 		if (likely(s)) {
-			void *p = front_slab_alloc(s);
+			void *p = front_slab_alloc(s, size);
 
 			return likely(p) ? p : fail_errno(ENOMEM);
 		}
@@ -245,6 +245,18 @@ static void *front_memalign(size_t align, size_t size)
 }
 
 /* ---- finding a block ------------------------------------------------------------ */
+
+/* p (a live block) is used up to size bytes from now on: slub_debug's
+ * kmalloc red zone follows (slab_object_resized). */
+static void front_block_resized(void *p, size_t size)
+{
+	struct page *page = ukmem_arena_page(p);
+
+	if (!page && ukmem_virt_addr_valid(p))
+		page = virt_to_page(p);
+	if (page)
+		slab_object_resized(page, p, size);
+}
 
 /*
  * The usable size of the block that starts at p (not NULL), or 0 after a
@@ -304,7 +316,7 @@ MALLOC_API void *calloc(size_t n, size_t size)
 		struct kmem_cache *s = front_cache(front_class(bytes));
 
 		if (likely(s)) {
-			void *p = front_slab_alloc(s);
+			void *p = front_slab_alloc(s, bytes);
 
 			if (unlikely(!p))
 				return fail_errno(ENOMEM);
@@ -329,8 +341,10 @@ static void *front_realloc(void *p, size_t size)
 	old = block_usable(p, "realloc");
 	if (unlikely(!old))
 		return fail_errno(EINVAL);
-	if (size <= old && (size > old / 2 || old <= REALLOC_KEEP_SMALL))
+	if (size <= old && (size > old / 2 || old <= REALLOC_KEEP_SMALL)) {
+		front_block_resized(p, size);
 		return p;
+	}
 	q = front_malloc(size);
 	if (unlikely(!q))
 		return NULL;
@@ -398,5 +412,10 @@ MALLOC_API void *pvalloc(size_t size)
 
 MALLOC_API size_t malloc_usable_size(void *p)
 {
-	return p ? block_usable(p, "malloc_usable_size") : 0;
+	size_t usable = p ? block_usable(p, "malloc_usable_size") : 0;
+
+	/* The program may use all of it now. */
+	if (usable)
+		front_block_resized(p, usable);
+	return usable;
 }

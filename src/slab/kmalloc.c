@@ -223,7 +223,7 @@ void *ukmem_kmalloc(size_t size, gfp_t gfp, int node)
 	if (__builtin_expect(!slab_ensure_init(), 0))
 		return NULL;
 	s = kmalloc_slab(size, gfp);
-	return s ? slab_alloc(s, gfp, node) : NULL;
+	return s ? slab_alloc_size(s, gfp, node, size) : NULL;
 }
 
 size_t ukmem_kmalloc_size_roundup(size_t size)
@@ -321,8 +321,10 @@ size_t ukmem_ksize(const void *p)
 	if (PageSlab(head)) {
 		struct kmem_cache *s = ((struct slab *)(void *)head)->slab_cache;
 
-		/* The caller may use all of it now (KASAN opens the slack). */
+		/* The caller may use all of it now (KASAN opens the slack,
+		 * slub_debug moves its kmalloc red zone). */
 		kasan_unpoison_object(s, (void *)(uintptr_t)p, slab_ksize(s));
+		slab_object_resized(head, (void *)(uintptr_t)p, slab_ksize(s));
 		return slab_ksize(s);
 	}
 	if (!PageHead(head) || p != page_address(head)) {
@@ -342,8 +344,11 @@ void *ukmem_krealloc(const void *p, size_t new_size, gfp_t gfp)
 		ukmem_kfree(p);
 		return ZERO_SIZE_PTR;
 	}
-	if (ks >= new_size)
+	if (ks >= new_size) {
+		/* In place: the object's requested size is new_size now. */
+		slab_object_resized(virt_to_page(p), (void *)(uintptr_t)p, new_size);
 		return (void *)p;
+	}
 	ret = ukmem_kmalloc(new_size, gfp, NUMA_NO_NODE);
 	if (ret && ks)
 		__builtin_memcpy(ret, p, ks);
@@ -572,7 +577,7 @@ void *ukmem_kmem_cache_alloc_from_sheaf(struct kmem_cache *s, gfp_t gfp,
 		/* The objects waited in the sheaf as free ones: now the
 		 * caller's, through the same hooks as any allocation. */
 		slab_post_alloc_hooked(s, obj, gfp, (unsigned long)__builtin_return_address(0),
-				       hooks);
+				       s->object_size, hooks);
 		if ((hooks & DEBUG_HOOK_KMEMLEAK) && !(s->flags & SLAB_NOLEAKTRACE))
 			kmemleak_alloc(obj, s->object_size, 1, gfp);
 		return obj;

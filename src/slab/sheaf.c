@@ -247,7 +247,8 @@ static void *pop_locked_owner(struct kmem_cache *s, struct slub_owner *o, gfp_t 
 }
 
 __attribute__((noinline, cold))
-void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller)
+void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller,
+		      size_t orig_size)
 {
 	struct slub_owner *o = current_owner;
 	struct slab_sheaf *sheaf, *full;
@@ -257,7 +258,7 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node, unsigned long c
 	/* A debug cache, or a debug tool that watches every cache: no
 	 * sheaves, every object through the hooks (slab_hooks.c). */
 	if (__builtin_expect(debug_hooks() || (s->flags & SLAB_DEBUG_FLAGS), 0))
-		return slab_alloc_hooked(s, gfp, node, caller);
+		return slab_alloc_hooked(s, gfp, node, caller, orig_size);
 
 	/* A busy real owner here is this thread inside the fast path: a
 	 * signal handler. */
@@ -337,7 +338,8 @@ unsigned int sheaf_alloc_bulk(struct kmem_cache *s, gfp_t gfp, void **p, unsigne
 
 	if (debug_hooks() || (s->flags & SLAB_DEBUG_FLAGS)) {
 		while (got < n && (p[got] = slab_alloc_hooked(s, gfp, NUMA_NO_NODE,
-							      (unsigned long)__builtin_return_address(0))))
+							      (unsigned long)__builtin_return_address(0),
+							      s->object_size)))
 			got++;
 		return got;
 	}

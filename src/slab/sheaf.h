@@ -81,8 +81,10 @@ static inline __attribute__((always_inline)) void owner_exit(struct slub_owner *
 }
 
 /* The slow paths.  caller is the return address of the entry point
- * (kmalloc's caller), for slub_debug's user tracking. */
-void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller);
+ * (kmalloc's caller), for slub_debug's user tracking; orig_size the size
+ * the caller asked for, for its kmalloc red zone. */
+void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller,
+		      size_t orig_size);
 unsigned int sheaf_alloc_bulk(struct kmem_cache *s, gfp_t gfp, void **p, unsigned int n);
 void slab_free_slow(struct kmem_cache *s, void *obj, unsigned long caller);
 void slab_free_bad(struct kmem_cache *s, struct slab *slab, void *obj, bool double_free);
@@ -97,8 +99,11 @@ static inline __attribute__((always_inline)) void *slab_post_alloc(struct kmem_c
 	return obj;
 }
 
-static inline __attribute__((always_inline)) void *slab_alloc(struct kmem_cache *s, gfp_t gfp,
-							       int node)
+/* Allocate an object of s for a caller that asked for orig_size bytes
+ * (kmalloc, malloc: slub_debug red-zones the rest of the object). */
+static inline __attribute__((always_inline)) void *slab_alloc_size(struct kmem_cache *s,
+								    gfp_t gfp, int node,
+								    size_t orig_size)
 {
 	struct slub_owner *o = ukmem_current_owner;
 
@@ -113,7 +118,14 @@ static inline __attribute__((always_inline)) void *slab_alloc(struct kmem_cache 
 		}
 		owner_exit(o);
 	}
-	return slab_alloc_slow(s, gfp, node, (unsigned long)__builtin_return_address(0));
+	return slab_alloc_slow(s, gfp, node, (unsigned long)__builtin_return_address(0),
+			       orig_size);
+}
+
+static inline __attribute__((always_inline)) void *slab_alloc(struct kmem_cache *s, gfp_t gfp,
+							       int node)
+{
+	return slab_alloc_size(s, gfp, node, s->object_size);
 }
 
 /*

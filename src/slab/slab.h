@@ -406,9 +406,13 @@ void slub_debug_apply_options(const struct ukmem_options *opt);
 slab_flags_t slub_debug_cache_flags(const char *name, slab_flags_t flags, bool *order_check);
 /* New slab of a debug cache: padding poisoned, every object free-state. */
 void slub_debug_setup_slab(struct kmem_cache *s, struct slab *slab);
-/* obj was just taken from its slab for a caller: checks, then the red zones
- * and tracking of an allocated object. */
-void slub_debug_alloc(struct kmem_cache *s, void *obj, unsigned long caller);
+/* obj was just taken from its slab for a caller who asked for orig_size
+ * bytes: checks, then the red zones and tracking of an allocated object. */
+void slub_debug_alloc(struct kmem_cache *s, void *obj, unsigned long caller, size_t orig_size);
+/* The caller of obj (a kmalloc object of a cache with Z and U) now uses
+ * size bytes of it (krealloc in place, ksize, malloc_usable_size): its
+ * kmalloc red zone moves. */
+void slub_debug_set_orig_size(struct kmem_cache *s, void *obj, size_t size);
 /* obj is being freed: false (reported) if it must not go back (not an
  * object, already free); else checked and made a free object. */
 bool slub_debug_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigned long caller);
@@ -429,11 +433,12 @@ void slub_debug_cache_random_seq(struct kmem_cache *s);
 /* An allocation or free of a debug cache, or of any cache while a debug
  * tool watches them all (debug/debug.h): no sheaves; failslab, KFENCE,
  * slub_debug, init_on_alloc/free and kmemleak, in the kernel's order. */
-void *slab_alloc_hooked(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller);
+void *slab_alloc_hooked(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller,
+			size_t orig_size);
 /* The hooks for obj, just taken from its slab by a caller of
  * slub_get_objects (hooks: debug_hooks()'s value). */
 void slab_post_alloc_hooked(struct kmem_cache *s, void *obj, gfp_t gfp, unsigned long caller,
-			    unsigned int hooks);
+			    size_t orig_size, unsigned int hooks);
 /* At the slab layer's start: the debug tools the options ask for. */
 void slab_hooks_start(const struct ukmem_options *opt);
 void slab_free_hooked(struct kmem_cache *s, void *obj, unsigned long caller);

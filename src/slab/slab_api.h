@@ -76,6 +76,23 @@ static inline size_t kmalloc_block_size(const struct page *page, const void *p)
 	return 0;
 }
 
+/* The caller of p, in page (its own struct page), now uses size bytes of
+ * it: krealloc or realloc in place, ksize, malloc_usable_size.  A kmalloc
+ * cache with slub_debug's Z and U moves its kmalloc red zone there;
+ * nothing else changes. */
+static inline void slab_object_resized(const struct page *page, void *p, size_t size)
+{
+	const struct page *head = compound_head(page);
+
+	if (PageSlab(head)) {
+		struct kmem_cache *s = ((const struct slab *)(const void *)head)->slab_cache;
+
+		if (__builtin_expect((s->flags & (SLAB_RED_ZONE | SLAB_STORE_USER)) ==
+				     (SLAB_RED_ZONE | SLAB_STORE_USER), 0))
+			slub_debug_set_orig_size(s, p, size);
+	}
+}
+
 /* Give back what the slab layer holds free: sheaves, barns, empty slabs
  * of every cache (direct reclaim, drop_caches).  The pages given back. */
 unsigned long slab_reclaim_all(gfp_t gfp, int priority);

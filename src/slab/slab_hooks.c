@@ -53,12 +53,12 @@ static bool want_init_on_free(const struct kmem_cache *s, unsigned int hooks)
  * caller-owned sheaf): slub_debug's checks and tracking, the zeroing, and
  * memcheck's block.  kmemleak's record is the caller's, last. */
 void slab_post_alloc_hooked(struct kmem_cache *s, void *obj, gfp_t gfp, unsigned long caller,
-			    unsigned int hooks)
+			    size_t orig_size, unsigned int hooks)
 {
 	if (hooks & DEBUG_HOOK_VALGRIND)
 		ukmem_plat_vg_errors(false);	/* slub_debug reads the red zones */
 	if (s->flags & SLAB_DEBUG_FLAGS)
-		slub_debug_alloc(s, obj, caller);
+		slub_debug_alloc(s, obj, caller, orig_size);
 	if (want_init_on_alloc(s, gfp, hooks))
 		__builtin_memset(obj, 0, s->object_size);
 	if (hooks & DEBUG_HOOK_VALGRIND) {
@@ -68,7 +68,8 @@ void slab_post_alloc_hooked(struct kmem_cache *s, void *obj, gfp_t gfp, unsigned
 	}
 }
 
-void *slab_alloc_hooked(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller)
+void *slab_alloc_hooked(struct kmem_cache *s, gfp_t gfp, int node, unsigned long caller,
+			size_t orig_size)
 {
 	unsigned int hooks = debug_hooks();
 	void *obj;
@@ -89,7 +90,7 @@ void *slab_alloc_hooked(struct kmem_cache *s, gfp_t gfp, int node, unsigned long
 	}
 	if (slub_get_objects(s, gfp, node, &obj, 1) != 1)
 		return NULL;
-	slab_post_alloc_hooked(s, obj, gfp, caller, hooks);
+	slab_post_alloc_hooked(s, obj, gfp, caller, orig_size, hooks);
 done:
 	if ((hooks & DEBUG_HOOK_KMEMLEAK) && !(s->flags & SLAB_NOLEAKTRACE))
 		kmemleak_alloc(obj, s->object_size, 1, gfp);

@@ -106,12 +106,47 @@ static unsigned int size_from_object(const struct kmem_cache *s)
 }
 
 /* Where the padding after the tracks starts. */
+/* A kmalloc cache that stores its users also stores each object's
+ * requested size after the tracks (the kernel's slub_debug_orig_size);
+ * with red zones, the bytes between it and object_size are a red zone
+ * too, "kmalloc Redzone". */
+static bool orig_size_on(const struct kmem_cache *s)
+{
+	return (s->flags & SLAB_STORE_USER) && (s->flags & SLAB_KMALLOC);
+}
+
+static unsigned int *orig_size_word(const struct kmem_cache *s, void *obj)
+{
+	return (unsigned int *)(void *)((char *)obj + get_info_end(s) +
+					2 * sizeof(struct track));
+}
+
+static unsigned int get_orig_size(const struct kmem_cache *s, void *obj)
+{
+	unsigned int size;
+
+	if (!orig_size_on(s))
+		return s->object_size;
+	__builtin_memcpy(&size, orig_size_word(s, obj), sizeof(size));
+	return size && size <= s->object_size ? size : s->object_size;
+}
+
+static void set_orig_size(const struct kmem_cache *s, void *obj, size_t size)
+{
+	unsigned int v = size < s->object_size ? (unsigned int)size : s->object_size;
+
+	if (orig_size_on(s))
+		__builtin_memcpy(orig_size_word(s, obj), &v, sizeof(v));
+}
+
 static unsigned int pad_start(const struct kmem_cache *s)
 {
 	unsigned int off = get_info_end(s);
 
 	if (s->flags & SLAB_STORE_USER)
 		off += 2 * (unsigned int)sizeof(struct track);
+	if (orig_size_on(s))
+		off += (unsigned int)sizeof(unsigned int);
 	return off;
 }
 
@@ -294,15 +329,20 @@ static bool check_bytes_and_report(struct kmem_cache *s, struct slab *slab, void
 static void init_object(struct kmem_cache *s, void *obj, unsigned char val)
 {
 	unsigned char *p = obj;
+	unsigned int poison_size = s->object_size;
 
-	if (s->flags & SLAB_RED_ZONE)
+	if (s->flags & SLAB_RED_ZONE) {
 		__builtin_memset(p - s->red_left_pad, val, s->red_left_pad);
-	if (s->object_poison) {
-		__builtin_memset(p, POISON_FREE, s->object_size - 1);
-		p[s->object_size - 1] = POISON_END;
+		/* An allocated kmalloc object: red from the requested size on. */
+		if (orig_size_on(s) && val == SLUB_RED_ACTIVE)
+			poison_size = get_orig_size(s, obj);
+	}
+	if (s->object_poison && poison_size) {
+		__builtin_memset(p, POISON_FREE, poison_size - 1);
+		p[poison_size - 1] = POISON_END;
 	}
 	if (s->flags & SLAB_RED_ZONE)
-		__builtin_memset(p + s->object_size, val, s->inuse - s->object_size);
+		__builtin_memset(p + poison_size, val, s->inuse - poison_size);
 }
 
 static bool check_pad_bytes(struct kmem_cache *s, struct slab *slab, unsigned char *p)
@@ -324,11 +364,17 @@ static bool check_object(struct kmem_cache *s, struct slab *slab, void *obj, uns
 	bool ok = true;
 
 	if (s->flags & SLAB_RED_ZONE) {
+		unsigned int orig = get_orig_size(s, obj);
+
 		if (!check_bytes_and_report(s, slab, obj, "Left Redzone", p - s->red_left_pad, val,
 					    s->red_left_pad))
 			ok = false;
 		if (!check_bytes_and_report(s, slab, obj, "Right Redzone", endobject, val,
 					    s->inuse - s->object_size))
+			ok = false;
+		if (orig_size_on(s) && val == SLUB_RED_ACTIVE && orig < s->object_size &&
+		    !check_bytes_and_report(s, slab, obj, "kmalloc Redzone", p + orig, val,
+					    s->object_size - orig))
 			ok = false;
 	} else if ((s->flags & SLAB_POISON) && s->object_size < s->inuse) {
 		if (!check_bytes_and_report(s, slab, obj, "Alignment padding", endobject,
@@ -401,7 +447,7 @@ void slub_debug_setup_slab(struct kmem_cache *s, struct slab *slab)
 	}
 }
 
-void slub_debug_alloc(struct kmem_cache *s, void *obj, unsigned long caller)
+void slub_debug_alloc(struct kmem_cache *s, void *obj, unsigned long caller, size_t orig_size)
 {
 	struct slab *slab = obj_slab(obj);
 
@@ -417,7 +463,23 @@ void slub_debug_alloc(struct kmem_cache *s, void *obj, unsigned long caller)
 		set_track(s, obj, TRACK_ALLOC, caller);
 	if (s->flags & SLAB_TRACE)
 		trace(s, slab, obj, true);
+	set_orig_size(s, obj, orig_size);
 	init_object(s, obj, SLUB_RED_ACTIVE);
+}
+
+void slub_debug_set_orig_size(struct kmem_cache *s, void *obj, size_t size)
+{
+	unsigned char *p = obj;
+	unsigned int old = get_orig_size(s, obj), now;
+
+	if (!orig_size_on(s) || !(s->flags & SLAB_RED_ZONE))
+		return;
+	set_orig_size(s, obj, size);
+	now = get_orig_size(s, obj);
+	/* Shrunk: the freed tail is red zone again; grown: the caller's
+	 * (what it reads there is unspecified, as after krealloc). */
+	if (now < old)
+		__builtin_memset(p + now, SLUB_RED_ACTIVE, old - now);
 }
 
 bool slub_debug_free(struct kmem_cache *s, struct slab *slab, void *obj, unsigned long caller)

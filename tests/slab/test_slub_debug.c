@@ -14,6 +14,7 @@
 #include <errno.h>
 
 #include "lib/options.h"
+#include "slab/slab_api.h"
 
 static void setup(void)
 {
@@ -503,7 +504,51 @@ TEST(reports_carry_the_kernels_log_levels)
 	kmem_cache_destroy(s);
 }
 
+/* The kernel's test_kmalloc_redzone_access, and the moves of the red zone
+ * that krealloc in place and ksize make. */
+TEST(kmalloc_redzone_covers_what_the_caller_did_not_ask_for)
+{
+	/* SLAB_KMALLOC is the kmalloc caches' own flag: the slab layer's
+	 * call, as kmalloc's start makes them. */
+	struct kmem_cache *s = slub_create_cache("kmr-32", 32, 0, SLAB_KMALLOC | SLAB_RED_ZONE |
+						 SLAB_STORE_USER, 0, 0, NULL);
+	unsigned char *p;
+	size_t mark;
+
+	ASSERT_NOT_NULL(s);
+	p = slab_alloc_size(s, GFP_KERNEL, NUMA_NO_NODE, 18);
+	ASSERT_NOT_NULL(p);
+	EXPECT_EQ(p[18], SLUB_RED_ACTIVE);	/* red from the 18th byte on */
+	((unsigned char *)opaque_ptr(p))[18] = 0x11;
+	((unsigned char *)opaque_ptr(p))[19] = 0x11;
+	mark = log_mark();
+	kmem_cache_free(s, p);
+	EXPECT_BUG(mark, "kmr-32", "kmalloc Redzone overwritten");
+	EXPECT_LOGGED(mark, "First byte 0x11 instead of 0xcc");
+
+	/* krealloc in place: the requested size moves, and the red zone. */
+	p = slab_alloc_size(s, GFP_KERNEL, NUMA_NO_NODE, 10);
+	ASSERT_NOT_NULL(p);
+	EXPECT_PTR_EQ(krealloc(p, 30, GFP_KERNEL), p);
+	memset(p, 1, 30);				/* all the caller's now */
+	EXPECT_PTR_EQ(krealloc(p, 12, GFP_KERNEL), p);
+	EXPECT_EQ(p[12], SLUB_RED_ACTIVE);		/* red again */
+	mark = log_mark();
+	kmem_cache_free(s, p);
+	EXPECT_LOG_SILENT(mark);
+
+	/* ksize gives the caller the whole object. */
+	p = slab_alloc_size(s, GFP_KERNEL, NUMA_NO_NODE, 5);
+	ASSERT_NOT_NULL(p);
+	memset(p, 2, ksize(p));
+	mark = log_mark();
+	kmem_cache_free(s, p);
+	EXPECT_LOG_SILENT(mark);
+	kmem_cache_destroy(s);
+}
+
 RUN_TESTS_SETUP(setup,
+	T(kmalloc_redzone_covers_what_the_caller_did_not_ask_for),
 	T(reports_carry_the_kernels_log_levels),
 	T(padding_overwrites_are_reported),
 	T(validate_finds_a_forged_free_pointer_and_a_wrong_count),
