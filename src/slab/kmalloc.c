@@ -432,22 +432,31 @@ void *ukmem_kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp, int node)
 	return slab_alloc(s, gfp, node);
 }
 
-void ukmem_kmem_cache_free(struct kmem_cache *s, void *obj)
+/* kmem_cache_free of an object outside the arena: a KFENCE sample, or an
+ * object of another memory region (then its page as usual). */
+__attribute__((noinline, cold))
+static struct page *cache_free_outside_arena(struct kmem_cache *s, void *obj)
 {
-	struct page *head;
-	struct slab *slab;
-
-	if (!obj)
-		return;
 	if (is_kfence_address(obj)) {
 		if (s && kfence_object_cache(obj) && kfence_object_cache(obj) != s)
 			ukmem_warn("WARNING: %s: Wrong slab cache. %s but object is from %s\n",
 				   "cache_from_obj", s->name,
 				   ((const struct kmem_cache *)kfence_object_cache(obj))->name);
 		kfence_free(obj);
-		return;
+		return NULL;
 	}
-	head = object_page(obj, "kmem_cache_free");
+	return object_page(obj, "kmem_cache_free");
+}
+
+void ukmem_kmem_cache_free(struct kmem_cache *s, void *obj)
+{
+	struct page *page, *head;
+	struct slab *slab;
+
+	if (!obj)
+		return;
+	page = ukmem_arena_page(obj);
+	head = page ? compound_head(page) : cache_free_outside_arena(s, obj);
 	if (!head)
 		return;
 	if (!PageSlab(head)) {
