@@ -57,10 +57,17 @@ void slab_post_alloc_hooked(struct kmem_cache *s, void *obj, gfp_t gfp, unsigned
 {
 	if (hooks & DEBUG_HOOK_VALGRIND)
 		ukmem_plat_vg_errors(false);	/* slub_debug reads the red zones */
+	size_t zero_size = s->object_size;
+
 	if (s->flags & SLAB_DEBUG_FLAGS)
 		slub_debug_alloc(s, obj, caller, orig_size);
+	/* A kmalloc object with a kmalloc red zone: the red zone past the
+	 * requested size stays (the kernel's zero_size = orig_size). */
+	if ((s->flags & (SLAB_KMALLOC | SLAB_STORE_USER | SLAB_RED_ZONE)) ==
+	    (SLAB_KMALLOC | SLAB_STORE_USER | SLAB_RED_ZONE) && orig_size < zero_size)
+		zero_size = orig_size;
 	if (want_init_on_alloc(s, gfp, hooks))
-		__builtin_memset(obj, 0, s->object_size);
+		__builtin_memset(obj, 0, zero_size);
 	if (hooks & DEBUG_HOOK_VALGRIND) {
 		ukmem_plat_vg_errors(true);
 		/* A constructed object's bytes are the constructor's: defined. */

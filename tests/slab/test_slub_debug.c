@@ -537,6 +537,15 @@ TEST(kmalloc_redzone_covers_what_the_caller_did_not_ask_for)
 	kmem_cache_free(s, p);
 	EXPECT_LOG_SILENT(mark);
 
+	/* __GFP_ZERO zeroes what was asked for, not the red zone. */
+	p = slab_alloc_size(s, GFP_KERNEL | __GFP_ZERO, NUMA_NO_NODE, 20);
+	ASSERT_NOT_NULL(p);
+	EXPECT_EQ(p[19], 0);
+	EXPECT_EQ(p[20], SLUB_RED_ACTIVE);
+	mark = log_mark();
+	kmem_cache_free(s, p);
+	EXPECT_LOG_SILENT(mark);
+
 	/* ksize gives the caller the whole object. */
 	p = slab_alloc_size(s, GFP_KERNEL, NUMA_NO_NODE, 5);
 	ASSERT_NOT_NULL(p);
