@@ -29,6 +29,9 @@
  *   churn1/2    1 or 2 threads, each its own set of live objects, random
  *               sizes 8..1024 and random lifetimes (cfrac, espresso: small
  *               short-lived objects; churn2 checks the threads scale).
+ *   threads     20,000 threads one after another, each allocating and
+ *               freeing 16 objects of 16 sizes: what a thread's start and
+ *               exit cost (larson's new thread per round, servers).
  *   prodcons    2 threads: one allocates, hands every object through a
  *               lock-free ring, the other frees it: every free is remote
  *               (xmalloc-test).
@@ -247,6 +250,40 @@ static void churn(int threads)
 
 static void wl_churn1(void) { churn(1); }
 static void wl_churn2(void) { churn(2); }
+
+/* ---- threads --------------------------------------------------------------- */
+
+/*
+ * Thread churn, as a server that hands each request to a new thread: one
+ * thread after another allocates a few objects of 16 sizes, frees them and
+ * exits.  What a thread's start and exit cost the allocator (per-thread
+ * caches made, filled, flushed and freed) is most of what is measured.
+ */
+#define THREAD_CHURN_OBJECTS 16
+
+static void *short_thread(void *argp)
+{
+	void *p[THREAD_CHURN_OBJECTS];
+
+	for (int i = 0; i < THREAD_CHURN_OBJECTS; i++)
+		p[i] = obj_alloc(16 + (size_t)i * 24);
+	for (int i = 0; i < THREAD_CHURN_OBJECTS; i++)
+		obj_free(p[i]);
+	return argp;
+}
+
+static void wl_threads(void)
+{
+	long n = scaled(20000);
+
+	for (long i = 0; i < n; i++) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, short_thread, NULL) != 0)
+			die("pthread_create failed");
+		pthread_join(t, NULL);
+	}
+}
 
 /* ---- prodcons ------------------------------------------------------------ */
 
@@ -608,6 +645,7 @@ static const struct workload {
 	{ "sizeclass", wl_sizeclass },
 	{ "churn1", wl_churn1 },
 	{ "churn2", wl_churn2 },
+	{ "threads", wl_threads },
 	{ "prodcons", wl_prodcons },
 	{ "server", wl_server },
 	{ "random64k", wl_random64k },

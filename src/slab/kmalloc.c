@@ -506,6 +506,7 @@ static struct slab_sheaf *sheaf_new(struct kmem_cache *s, gfp_t gfp, unsigned in
 	if (!sheaf)
 		return NULL;
 	sheaf->size = 0;
+	sheaf->refills = 0;
 	sheaf->capacity = capacity;
 	sheaf->cache = s;
 	return sheaf;

@@ -33,7 +33,12 @@
  * checked against the freelist itself when it is given back (slub.c).
  *
  * An owner that exits flushes its sheaves and frees them (thread-exit hook
- * of the platform).  Owners are listed on owners_list for flushers.
+ * of the platform); the owner itself, every slot NULL again, is kept for
+ * the next new thread (a few of them), which so pays neither the page
+ * allocator nor the zeroing of 16 KiB.  Owners are listed on owners_list
+ * for flushers, and walks over an owner's slots stop at the highest cache
+ * id it ever held sheaves of (nr_ids): a thread that used a few caches
+ * costs a few slots at exit, not the whole table.
  *
  * Debugging.  Caches with slub_debug flags have no sheaves, and while a
  * debug tool watches every cache (debug/debug.h) none has: the slow paths
@@ -56,6 +61,12 @@ UKMEM_THREAD_LOCAL struct slub_owner *ukmem_current_owner = &ukmem_dummy_owner;
 #define current_owner ukmem_current_owner
 
 static struct list_head owners_list = { &owners_list, &owners_list };
+/* Owners of threads that exited, their sheaves gone and every pcs slot
+ * NULL again: the next new thread takes one instead of 16 KiB of fresh,
+ * zeroed pages.  At most SPARE_OWNERS_MAX, under owners_lock. */
+#define SPARE_OWNERS_MAX 8
+static struct list_head spare_owners = { &spare_owners, &spare_owners };
+static unsigned int nr_spare_owners;
 static struct kmem_cache *sheaf_cache;	/* struct slab_sheaf, no sheaves */
 
 /* ---- sheaves --------------------------------------------------------------- */
@@ -70,8 +81,27 @@ static struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, gfp_t gfp)
 	sheaf = p;
 	sheaf->size = 0;
 	sheaf->capacity = s->sheaf_capacity;
+	sheaf->refills = 0;
 	sheaf->cache = s;
 	return sheaf;
+}
+
+/*
+ * How many objects a refill of sheaf takes: 8, then 16, 32, then its
+ * capacity.  A thread that allocates a few objects of a cache and exits
+ * (a server's short-lived worker) then moves a few objects each way, not
+ * a sheaf's worth; a thread that keeps allocating reaches whole refills
+ * after three.  The kernel's CPUs do not come and go, its sheaves always
+ * refill whole.
+ */
+#define SHEAF_FIRST_REFILL 8
+static unsigned int refill_count(struct slab_sheaf *sheaf)
+{
+	unsigned int n = SHEAF_FIRST_REFILL << sheaf->refills;
+
+	if (n < sheaf->capacity)
+		sheaf->refills++;
+	return n < sheaf->capacity ? n : sheaf->capacity;
 }
 
 static void sheaf_free(struct slab_sheaf *sheaf)
@@ -154,15 +184,26 @@ static struct slub_owner *owner_get(gfp_t gfp)
 		return NULL;	/* after thread exit: straight to the slabs */
 	if (o != &ukmem_dummy_owner)
 		return o;
-	gfp &= __GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_MEMALLOC | __GFP_NOMEMALLOC;
-	page = ukmem_alloc_pages(gfp | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY, OWNER_ALLOC_ORDER,
-				 NUMA_NO_NODE);
-	if (!page)
+	if (!ukmem_lock(&owners_lock))
 		return NULL;
-	o = page_address(page);
-	if (!ukmem_lock(&owners_lock)) {
-		ukmem_free_pages(page, OWNER_ALLOC_ORDER);
-		return NULL;
+	if (nr_spare_owners) {
+		o = list_first_entry(&spare_owners, struct slub_owner, list);
+		list_del(&o->list);
+		nr_spare_owners--;
+	} else {
+		/* The page allocator is called without owners_lock. */
+		ukmem_unlock(&owners_lock);
+		gfp &= __GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_MEMALLOC |
+		       __GFP_NOMEMALLOC;
+		page = ukmem_alloc_pages(gfp | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY,
+					 OWNER_ALLOC_ORDER, NUMA_NO_NODE);
+		if (!page)
+			return NULL;
+		o = page_address(page);
+		if (!ukmem_lock(&owners_lock)) {
+			ukmem_free_pages(page, OWNER_ALLOC_ORDER);
+			return NULL;
+		}
 	}
 	list_add(&o->list, &owners_list);
 	current_owner = o;
@@ -190,7 +231,11 @@ static struct slub_pcs *owner_reenter(struct kmem_cache *s, struct slub_owner *o
  * every cache when s is NULL.  The caller keeps the owner off them. */
 static void owner_flush(struct slub_owner *o, struct kmem_cache *s, bool detach)
 {
-	unsigned int lo = s ? s->id : 0, hi = s ? s->id + 1 : SLAB_MAX_CACHES;
+	unsigned int nr = __atomic_load_n(&o->nr_ids, __ATOMIC_RELAXED);
+	unsigned int lo = s ? s->id : 0, hi = s ? s->id + 1 : nr;
+
+	if (hi > nr)
+		hi = nr;	/* no sheaf of a cache it never used */
 
 	for (unsigned int id = lo; id < hi; id++) {
 		struct slub_pcs *pcs = &o->pcs[id];
@@ -219,7 +264,27 @@ static void owner_exit_hook(void *arg)
 	list_del(&o->list);
 	ukmem_unlock(&owners_lock);
 	owner_flush(o, NULL, true);
-	ukmem_free_pages_addr((unsigned long)o, OWNER_ALLOC_ORDER);
+	/* Every slot is NULL again: kept for the next thread, or freed. */
+	o->nr_ids = 0;
+	o->busy = 0;
+	o->stop = 0;
+	ukmem_lock(&owners_lock);
+	if (nr_spare_owners < SPARE_OWNERS_MAX) {
+		list_add(&o->list, &spare_owners);
+		nr_spare_owners++;
+		o = NULL;
+	}
+	ukmem_unlock(&owners_lock);
+	if (o)
+		ukmem_free_pages_addr((unsigned long)o, OWNER_ALLOC_ORDER);
+}
+
+/* The owner holds sheaves of cache id from now on (its own thread, in
+ * the owner section: flushers read nr_ids once it is left). */
+static inline void owner_note_cache(struct slub_owner *o, unsigned int id)
+{
+	if (id >= o->nr_ids)
+		__atomic_store_n(&o->nr_ids, id + 1, __ATOMIC_RELAXED);
 }
 
 /* ---- allocation -------------------------------------------------------------- */
@@ -268,6 +333,7 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node, unsigned long c
 	o = owner_get(gfp);
 	if (!o || !owner_enter(o))
 		return alloc_direct(s, gfp, node);
+	owner_note_cache(o, s->id);
 	pcs = &o->pcs[s->id];
 	if (pcs->main && pcs->main->size)
 		return pop_locked_owner(s, o, gfp);
@@ -307,7 +373,7 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node, unsigned long c
 		sheaf = sheaf_alloc(s, gfp);
 	if (!sheaf)
 		return alloc_direct(s, gfp, node);
-	sheaf->size = slub_get_objects(s, gfp, NUMA_NO_NODE, sheaf->objects, sheaf->capacity);
+	sheaf->size = slub_get_objects(s, gfp, NUMA_NO_NODE, sheaf->objects, refill_count(sheaf));
 	for (unsigned int i = 0; i < sheaf->size; i++)	/* free until popped */
 		kasan_poison_free(s, sheaf->objects[i]);
 	if (!sheaf->size) {
@@ -393,6 +459,7 @@ void slab_free_slow(struct kmem_cache *s, void *obj, unsigned long caller)
 	o = owner_get(GFP_NOWAIT);	/* a free never reclaims */
 	if (!o || !owner_enter(o))
 		goto direct;
+	owner_note_cache(o, s->id);
 	pcs = &o->pcs[s->id];
 	if (pcs->main && pcs->main->size < pcs->main->capacity)
 		goto push;

@@ -23,7 +23,9 @@ struct slub_pcs {
 struct slub_owner {
 	int busy;		/* in a sheaf operation */
 	int stop;		/* a flusher owns the sheaves */
-	struct list_head list;	/* owners_list */
+	unsigned int nr_ids;	/* one past the highest cache id it held sheaves of:
+				 * the walks over pcs stop there */
+	struct list_head list;	/* owners_list, or spare_owners once its thread left */
 	struct slub_pcs pcs[SLAB_MAX_CACHES];
 };
 

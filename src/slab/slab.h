@@ -137,6 +137,7 @@ static inline void *slab_address(const struct slab *slab)
 struct slab_sheaf {
 	unsigned int size;
 	unsigned int capacity;
+	unsigned int refills;		/* refills so far, up to a few (sheaf.c) */
 	struct kmem_cache *cache;
 	union {
 		struct list_head barn_list;	/* in a barn */
