@@ -41,6 +41,8 @@
  *               object (larson, mstress).
  *   random64k   random sizes up to 64 KiB, a few hundred live (rptest's
  *               medium sizes: past every small-object cache).
+ *   large       4 live blocks of 5-25 MiB at random, a sixteenth of each
+ *               written, freed and allocated again (malloc-large).
  *   realloc     8 live buffers grown by random steps of up to 16 KiB to
  *               1 MiB, then freed and started again (string and vector
  *               growth).
@@ -445,6 +447,35 @@ static void wl_random64k(void)
 		obj_free(live[i]);
 }
 
+/* ---- large ----------------------------------------------------------------- */
+
+/*
+ * Big buffers, allocated, partly written and freed over and over: 4 live
+ * blocks of 5-25 MiB at random, a sixteenth of each written (mimalloc-
+ * bench's malloc-large).  What the allocator does with a freed big block
+ * (give it back at once, or keep it for the next one) is what is measured.
+ */
+#define LARGE_LIVE 4
+
+static void wl_large(void)
+{
+	static void *live[LARGE_LIVE];
+	uint64_t s = 0x13198A2E03707344ULL;
+	long n = scaled(2000);
+
+	for (long i = 0; i < n; i++) {
+		uint64_t r = rnd(&s);
+		size_t slot = (size_t)(i % LARGE_LIVE);
+		size_t size = (5UL << 20) + (size_t)((r >> 16) % (20UL << 20));
+
+		obj_free(live[slot]);
+		live[slot] = obj_alloc(size);
+		memset((char *)live[slot] + 4, 1, size / 16);
+	}
+	for (int i = 0; i < LARGE_LIVE; i++)
+		obj_free(live[i]);
+}
+
 /* ---- realloc ------------------------------------------------------------- */
 
 #define RA_BUFS 8
@@ -649,6 +680,7 @@ static const struct workload {
 	{ "prodcons", wl_prodcons },
 	{ "server", wl_server },
 	{ "random64k", wl_random64k },
+	{ "large", wl_large },
 	{ "realloc", wl_realloc },
 	{ "falseshare", wl_falseshare },
 };

@@ -679,10 +679,10 @@ TEST(freed_large_blocks_are_kept_then_released)
 	EXPECT_TRUE((uintptr_t)p != at);
 	at = (uintptr_t)p;
 	free(p);
-	p = malloc(9 << 20);		/* within a quarter: the latest kept area */
+	p = malloc(7 << 20);		/* within half again: the latest kept area */
 	EXPECT_UEQ((uintptr_t)p, at);
 	free(p);
-	p = malloc(7 << 20);		/* more than a quarter smaller: a new one */
+	p = malloc(6 << 20);		/* the area is more than half again: a new one */
 	EXPECT_TRUE((uintptr_t)p != at);
 	free(p);
 
