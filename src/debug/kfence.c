@@ -294,12 +294,8 @@ static void out(struct seq_buf *s, const char *fmt, ...)
 static void out_frame(struct seq_buf *s, void *addr)
 {
 	char sym[128];
-	const char *name = ukmem_plat_symbolize(addr, sym, sizeof(sym));
 
-	if (name)
-		out(s, " %s\n", name);
-	else
-		out(s, " 0x%p\n", addr);
+	out(s, " %s\n", ukmem_sprint_symbol(sym, sizeof(sym), addr));
 }
 
 static void print_track(struct seq_buf *s, const struct kfence_track *track, bool alloc)

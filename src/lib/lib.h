@@ -124,6 +124,10 @@ static inline void counter_add(unsigned long *counter, unsigned long n)
 #define pr_notice(fmt, ...)	ukmem_printk(KERN_NOTICE fmt, ##__VA_ARGS__)
 #define pr_info(fmt, ...)	ukmem_printk(KERN_INFO fmt, ##__VA_ARGS__)
 
+/* The kernel's %pS of a code address into buf: "sym+0xoff/0xsize", or
+ * "0x<address>" where no symbol is known; returns buf (printk.c). */
+const char *ukmem_sprint_symbol(char *buf, size_t size, const void *addr);
+
 /* The kernel's dump_stack(): "CPU: .. PID: .. Comm: .. <taint>" and the
  * call trace (printk.c). */
 void dump_stack(void);

@@ -180,6 +180,13 @@ void ukmem_seq_puts(struct seq_buf *s, const char *str)
 	s->len += n;
 }
 
+const char *ukmem_sprint_symbol(char *buf, size_t size, const void *addr)
+{
+	if (!ukmem_plat_symbolize((void *)(uintptr_t)addr, buf, size))
+		ukmem_snprintf(buf, size, "0x%p", addr);
+	return buf;
+}
+
 /* The kernel's dump_stack(): who is running, then the call trace. */
 void dump_stack(void)
 {

@@ -424,10 +424,22 @@ void slub_debug_free_bad(struct kmem_cache *s, struct slab *slab, void *obj, boo
 int slub_debug_validate_cache(struct kmem_cache *s);
 /* alloc_traces / free_traces of s into m (free: the free tracks). */
 int slub_debug_show_traces(struct kmem_cache *s, bool free, struct seq_buf *m);
-/* The kernel's slab_want_init_on_alloc/free for s. */
+/* init_on_alloc=, init_on_free= and slab_freelist_random=, as the slab
+ * layer's start found them (slub_debug_apply_options). */
 extern bool slub_init_on_alloc, slub_init_on_free, slub_freelist_random;
-/* A random freelist order for a new cache (slab_freelist_random). */
+
+/* Does s keep each object's requested size and red-zone the bytes past it
+ * (a kmalloc cache with slub_debug's Z and U: the kernel's kmalloc red
+ * zone, slub_debug.c)? */
+static inline bool slab_kmalloc_redzone(const struct kmem_cache *s)
+{
+	return (s->flags & (SLAB_KMALLOC | SLAB_STORE_USER | SLAB_RED_ZONE)) ==
+	       (SLAB_KMALLOC | SLAB_STORE_USER | SLAB_RED_ZONE);
+}
+/* A random freelist order for a new cache (slab_freelist_random), and
+ * its pages given back when the cache goes. */
 void slub_debug_cache_random_seq(struct kmem_cache *s);
+void slub_debug_cache_free_random_seq(struct kmem_cache *s);
 
 /* ---- slab_hooks.c: the slow paths through the debug hooks -------------- */
 

@@ -87,8 +87,7 @@ static inline void slab_object_resized(const struct page *page, void *p, size_t 
 	if (PageSlab(head)) {
 		struct kmem_cache *s = ((const struct slab *)(const void *)head)->slab_cache;
 
-		if (__builtin_expect((s->flags & (SLAB_RED_ZONE | SLAB_STORE_USER)) ==
-				     (SLAB_RED_ZONE | SLAB_STORE_USER), 0))
+		if (__builtin_expect(slab_kmalloc_redzone(s), 0))
 			slub_debug_set_orig_size(s, p, size);
 	}
 }

@@ -63,8 +63,7 @@ void slab_post_alloc_hooked(struct kmem_cache *s, void *obj, gfp_t gfp, unsigned
 		slub_debug_alloc(s, obj, caller, orig_size);
 	/* A kmalloc object with a kmalloc red zone: the red zone past the
 	 * requested size stays (the kernel's zero_size = orig_size). */
-	if ((s->flags & (SLAB_KMALLOC | SLAB_STORE_USER | SLAB_RED_ZONE)) ==
-	    (SLAB_KMALLOC | SLAB_STORE_USER | SLAB_RED_ZONE) && orig_size < zero_size)
+	if (slab_kmalloc_redzone(s) && orig_size < zero_size)
 		zero_size = orig_size;
 	if (want_init_on_alloc(s, gfp, hooks))
 		__builtin_memset(obj, 0, zero_size);

@@ -468,6 +468,7 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	struct page *page;
 	struct slab *slab;
 	char *p, *prev;
+	const unsigned int *seq;
 	unsigned int nr, pos = 0;
 
 	if (gfp & GFP_SLAB_BUG_MASK)
@@ -510,11 +511,11 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	 * from a random start (slab_freelist_random); the constructor runs
 	 * once per object, here, never on reuse. */
 	prev = NULL;
-	if (s->random_seq && nr == oo_objects(s->oo))
+	seq = nr == oo_objects(s->oo) ? s->random_seq : NULL;	/* not for a min-order slab */
+	if (seq)
 		pos = (unsigned int)(ukmem_plat_now_ns() ^ (uintptr_t)slab) % nr;
 	for (unsigned int i = 0; i < nr; i++) {
-		unsigned int idx = s->random_seq && nr == oo_objects(s->oo) ?
-				   s->random_seq[(pos + i) % nr] : i;
+		unsigned int idx = seq ? seq[(pos + i) % nr] : i;
 
 		p = slab_object(s, slab, idx);
 		if (s->ctor)
@@ -596,22 +597,21 @@ bool slub_valid_pointer(const struct kmem_cache *s, const struct slab *slab, con
  * A free object's word decoded to something that is not an object of its
  * slab: the freelist was overwritten (a use after free, or an attack that
  * aims a later allocation at an address of its choosing).  The rest of the
- * chain cannot be trusted: it is cut off, and its objects stay counted as
- * in use (leaked), as the kernel isolates a corrupted freechain.
+ * chain cannot be trusted: it is cut off, and every object of the slab
+ * not handed out yet stays counted as in use (leaked), as the kernel
+ * isolates a corrupted freechain.  list_lock held.
  */
 __attribute__((noinline, cold))
 static void freechain_corrupt_locked(struct kmem_cache *s, struct slab *slab, void *obj,
-				     void *next, unsigned int *taken)
+				     void *next)
 {
 	slab_bug(s, "Freechain corrupt");
 	print_slab_info(slab);
 	pr_err("Object 0x%p @offset=%lu fp=0x%p\n", obj,
 	       (unsigned long)((uintptr_t)obj - (uintptr_t)slab_address(slab)), next);
 	pr_err("FIX %s: Isolate corrupted freechain\n", s->name);
-	/* Everything not yet handed out stays in use: objects - inuse - taken
-	 * free objects were on the chain, obj among them. */
 	slab->freelist = NULL;
-	*taken = slab->objects - slab->inuse;
+	slab_set_inuse(slab, slab->objects);
 }
 
 /* Take up to count objects off one slab's freelist, checking each link.
@@ -619,17 +619,16 @@ static void freechain_corrupt_locked(struct kmem_cache *s, struct slab *slab, vo
 static unsigned int take_from_slab_locked(struct kmem_cache *s, struct slab *slab, void **p,
 					  unsigned int count)
 {
-	unsigned int i = 0, used;
+	unsigned int i = 0;
 
 	while (i < count && slab->freelist) {
 		void *obj = slab->freelist;
 		void *next = get_freepointer(s, obj);
 
 		if (__builtin_expect(!slub_valid_pointer(s, slab, next), 0)) {
+			/* obj itself is sound (its link was checked before). */
 			p[i++] = obj;
-			used = i;
-			freechain_corrupt_locked(s, slab, obj, next, &used);
-			slab_set_inuse(slab, slab->inuse + used);
+			freechain_corrupt_locked(s, slab, obj, next);
 			return i;
 		}
 		slab->freelist = next;
@@ -1019,6 +1018,7 @@ void ukmem_kmem_cache_destroy(struct kmem_cache *s)
 	free_cache_id(s->id);
 	ukmem_unlock(&slab_mutex);
 	sheaves_cache_destroy(s);
+	slub_debug_cache_free_random_seq(s);
 	void *obj = s;
 
 	slub_put_objects(&kmem_cache_boot, &obj, 1);

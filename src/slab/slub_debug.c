@@ -181,9 +181,8 @@ static void print_track(const char *what, const struct track *t, unsigned long n
 
 	if (!t->addr)
 		return;
-	if (!ukmem_plat_symbolize((void *)t->addr, sym, sizeof(sym)))
-		ukmem_snprintf(sym, sizeof(sym), "0x%p", (void *)t->addr);
-	pr_err("%s in %s age=%lu cpu=%u pid=%d\n", what, sym, now - t->when,
+	pr_err("%s in %s age=%lu cpu=%u pid=%d\n", what,
+	       ukmem_sprint_symbol(sym, sizeof(sym), (void *)t->addr), now - t->when,
 	       (unsigned int)t->cpu, t->pid);
 	if (t->handle)
 		stack_depot_print(t->handle);
@@ -472,7 +471,7 @@ void slub_debug_set_orig_size(struct kmem_cache *s, void *obj, size_t size)
 	unsigned char *p = obj;
 	unsigned int old = get_orig_size(s, obj), now;
 
-	if (!orig_size_on(s) || !(s->flags & SLAB_RED_ZONE))
+	if (!slab_kmalloc_redzone(s))
 		return;
 	set_orig_size(s, obj, size);
 	now = get_orig_size(s, obj);
@@ -720,9 +719,8 @@ int slub_debug_show_traces(struct kmem_cache *s, bool free, struct seq_buf *m)
 		unsigned int n;
 		char sym[128];
 
-		if (!ukmem_plat_symbolize((void *)l->addr, sym, sizeof(sym)))
-			ukmem_snprintf(sym, sizeof(sym), "0x%p", (void *)l->addr);
-		ukmem_seq_printf(m, "%7lu %s", l->count, sym);
+		ukmem_seq_printf(m, "%7lu %s", l->count,
+				 ukmem_sprint_symbol(sym, sizeof(sym), (void *)l->addr));
 		if (l->sum_time != l->min_time)
 			ukmem_seq_printf(m, " age=%lu/%lu/%lu", l->min_time, l->sum_time / l->count,
 					 l->max_time);
@@ -743,12 +741,10 @@ int slub_debug_show_traces(struct kmem_cache *s, bool free, struct seq_buf *m)
 		n = stack_depot_fetch(l->handle, &entries);
 		if (n) {
 			ukmem_seq_puts(m, "\n");
-			for (unsigned int j = 0; j < n; j++) {
-				if (!ukmem_plat_symbolize((void *)entries[j], sym, sizeof(sym)))
-					ukmem_snprintf(sym, sizeof(sym), "0x%p",
-						       (void *)entries[j]);
-				ukmem_seq_printf(m, "        %s\n", sym);
-			}
+			for (unsigned int j = 0; j < n; j++)
+				ukmem_seq_printf(m, "        %s\n",
+						 ukmem_sprint_symbol(sym, sizeof(sym),
+								     (void *)entries[j]));
 		}
 		ukmem_seq_puts(m, "\n");
 	}
@@ -759,21 +755,26 @@ int slub_debug_show_traces(struct kmem_cache *s, bool free, struct seq_buf *m)
 
 /* ---- slab_freelist_random ---------------------------------------------------- */
 
+/* The pages of a permutation of count objects. */
+static unsigned int random_seq_order(unsigned int count)
+{
+	return (unsigned int)get_order(count * sizeof(unsigned int));
+}
+
 /* A random permutation of the objects of the cache's preferred slab (the
  * kernel's cache_random_seq): a new slab chains its objects in this order
- * from a random start.  Pages from the page allocator: made once per
- * cache, given back never (a cache lives as long as the program, mostly;
- * destroy gives them back in slub.c). */
+ * from a random start.  Pages from the page allocator, made when the cache
+ * is and given back when it is destroyed. */
 void slub_debug_cache_random_seq(struct kmem_cache *s)
 {
 	unsigned int count = oo_objects(s->oo);
-	unsigned long order = get_order(count * sizeof(unsigned int));
+	unsigned int order = random_seq_order(count);
 	struct page *page;
 	uint64_t x = ukmem_plat_now_ns() ^ (uintptr_t)s;
 
 	if (!slub_freelist_random || count < 2)
 		return;
-	page = ukmem_alloc_pages(GFP_KERNEL | __GFP_NOWARN, (unsigned int)order, NUMA_NO_NODE);
+	page = ukmem_alloc_pages(GFP_KERNEL | __GFP_NOWARN, order, NUMA_NO_NODE);
 	if (!page)
 		return;
 	s->random_seq = page_address(page);
@@ -790,4 +791,12 @@ void slub_debug_cache_random_seq(struct kmem_cache *s)
 		s->random_seq[i] = s->random_seq[j];
 		s->random_seq[j] = t;
 	}
+}
+
+void slub_debug_cache_free_random_seq(struct kmem_cache *s)
+{
+	if (!s->random_seq)
+		return;
+	ukmem_free_pages_addr((unsigned long)s->random_seq, random_seq_order(oo_objects(s->oo)));
+	s->random_seq = NULL;
 }

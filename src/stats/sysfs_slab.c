@@ -165,17 +165,10 @@ static void cpu_slabs_show(struct seq_buf *m, struct kmem_cache *s)
 static void ctor_show(struct seq_buf *m, struct kmem_cache *s)
 {
 	char sym[128];
-	void *addr;
-	const char *name;
 
-	if (!s->ctor)
-		return;
-	addr = (void *)(uintptr_t)s->ctor;
-	name = ukmem_plat_symbolize(addr, sym, sizeof(sym));
-	if (name)
-		ukmem_seq_printf(m, "%s\n", name);
-	else
-		ukmem_seq_printf(m, "0x%p\n", addr);
+	if (s->ctor)
+		ukmem_seq_printf(m, "%s\n", ukmem_sprint_symbol(sym, sizeof(sym),
+								 (const void *)(uintptr_t)s->ctor));
 }
 
 static void aliases_show(struct seq_buf *m, struct kmem_cache *s)

@@ -452,10 +452,13 @@ TEST(freelist_random_shuffles_new_slabs)
 {
 	struct kmem_cache *s = kmem_cache_create("shuffled-32", 32, 0, SLAB_NO_MERGE, NULL);
 	unsigned int n, ascending = 0;
+	struct page *seq_page;
 	void **p;
 
 	ASSERT_NOT_NULL(s);
 	ASSERT_NOT_NULL(s->random_seq);
+	seq_page = virt_to_page(s->random_seq);
+	EXPECT_EQ(page_ref_count(seq_page), 1);
 	n = oo_objects(s->oo);
 	p = calloc(n, sizeof(*p));
 	for (unsigned int i = 0; i < n; i++)
@@ -469,6 +472,7 @@ TEST(freelist_random_shuffles_new_slabs)
 		kmem_cache_free(s, p[i]);
 	free(p);
 	kmem_cache_destroy(s);
+	EXPECT_EQ(page_ref_count(seq_page), 0);	/* the order went back with the cache */
 }
 
 /* What the level hook saw: the level of the first message containing
