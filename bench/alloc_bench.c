@@ -52,15 +52,37 @@
  *               a loop.  An allocator that gives a thread the object just
  *               freed there keeps the two threads writing one cache line
  *               (passive false sharing): the time shows it.
+ *   larson      2 slots of 1000 live objects of 10..500 bytes; a thread
+ *               replaces 10,000 of its slot's at random, starts the slot's
+ *               next thread and exits, so objects allocated by threads
+ *               that have exited are freed by new ones (larson).
+ *   xmalloc     1 thread allocates batches of 256 objects, mostly of 8..64
+ *               bytes, that a mutex-protected stack of at most 64 batches
+ *               carries to 1 thread that frees them (xmalloc-test).
+ *   rings       2 threads, each with 512 live objects of 16 B..4 KiB
+ *               replaced at random, post batches of 16..64 new objects to
+ *               each other through single-producer single-consumer
+ *               mailboxes: half of the frees are remote and come in
+ *               bursts (rptest).
+ *   mthread     2 threads, each replacing random slots of a set of 1024
+ *               with objects of glibc's inverse-square size distribution
+ *               over 4 B..32 KiB, every byte written (glibc-thread).
+ *   thrash1     one 8-byte object allocated, each byte written 5000 times,
+ *               freed, over and over: falseshare's baseline without the
+ *               other thread (cache-thrash with 1 thread).
+ *   simple      runs of 25, 100, 400 and 1600 blocks of 16, 32 and 64
+ *               bytes allocated, written, then freed in the same order
+ *               (glibc-simple, bench-malloc-simple).
  *
  * Every workload is deterministic: fixed seeds, xorshift64* per thread, the
  * same requests from each thread on every allocator (only which thread
- * frees an object that went through a shared table or ring depends on the
- * scheduler).  Objects are written on allocation and read before free (the
- * size in the first 4 bytes, a check byte in the last), so no allocator
- * gets away with handing out memory nobody touches and the compiler cannot
- * drop a malloc/free pair.  Sizes were chosen so each workload takes about
- * 0.3 to 2 s on glibc on the 2-core machine of bench/RESULTS.md.
+ * frees an object that went through a shared table or ring, and when,
+ * depends on the scheduler).  Objects are written on allocation and read
+ * before free (the size in the first 4 bytes, a check byte in the last),
+ * so no allocator gets away with handing out memory nobody touches and the
+ * compiler cannot drop a malloc/free pair.  Sizes were chosen so each
+ * workload takes about 0.3 to 2 s on glibc on the 2-core machine of
+ * bench/RESULTS.md.
  *
  * --callgrind runs warm-up pairs, then bench_malloc_pairs(): PAIRS
  * malloc(64)/free pairs with one other 64-byte object live, for valgrind
@@ -91,7 +113,7 @@ static long scaled(long n)
 	return v > 0 ? v : 1;
 }
 
-static void die(const char *what)
+static __attribute__((noreturn)) void die(const char *what)
 {
 	fprintf(stderr, "alloc_bench: %s\n", what);
 	exit(1);
@@ -150,6 +172,18 @@ static inline void obj_free(void *q)
 	if (p[size - 1] != (unsigned char)size)
 		__atomic_fetch_add(&bad_objects, 1, __ATOMIC_RELAXED);
 	free(p);
+}
+
+/* obj_alloc, with the bytes between the size and the check byte written
+ * too, up to the object's first 'most' bytes. */
+static inline void *obj_alloc_fill(size_t size, size_t most, int c)
+{
+	unsigned char *p = obj_alloc(size);
+	size_t end = size - 1 < most ? size - 1 : most;
+
+	if (end > 4)
+		memset(p + 4, c, end - 4);
+	return p;
 }
 
 static void start_threads(pthread_t *t, int n, void *(*fn)(void *), void *args, size_t argsz)
@@ -577,6 +611,426 @@ static void wl_falseshare(void)
 	join_threads(t, FS_THREADS);
 }
 
+/* ---- larson ---------------------------------------------------------------- */
+
+/*
+ * larson's server: each slot owns LARSON_BLOCKS objects of random sizes
+ * 10..500 bytes (the main thread allocates them first, as larson's warm-up
+ * does).  A thread replaces LARSON_ROUND random objects of its slot by new
+ * ones of random sizes, then creates the slot's next thread (detached, as
+ * larson's exiting thread spawns its successor) and exits; the successor
+ * carries on with the same array.  So a thread frees the objects that
+ * threads before it allocated, threads that have exited since: what the
+ * allocator does with an exited thread's objects and caches is measured
+ * with the replacements.  The two slots' chains run at the same time.
+ */
+#define LARSON_SLOTS  2
+#define LARSON_BLOCKS 1000
+#define LARSON_ROUND  10000	/* replacements per thread */
+
+struct larson_slot {
+	void *blk[LARSON_BLOCKS];
+	uint64_t seed;
+	long rounds;	/* threads left to run in this slot, the running one included */
+} __attribute__((aligned(CACHE_LINE)));
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done;	/* slots whose last thread has finished its round */
+	pthread_attr_t detached;
+} larson = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static void *larson_thread(void *argp)
+{
+	struct larson_slot *sl = argp;
+	uint64_t s = sl->seed;
+	pthread_t next;
+
+	for (long i = 0; i < LARSON_ROUND; i++) {
+		uint64_t r = rnd(&s);
+		size_t k = (size_t)(r % LARSON_BLOCKS);
+
+		obj_free(sl->blk[k]);
+		sl->blk[k] = obj_alloc(10 + (size_t)((r >> 32) % 491));
+	}
+	sl->seed = s;
+	if (--sl->rounds > 0) {
+		if (pthread_create(&next, &larson.detached, larson_thread, sl))
+			die("pthread_create failed");
+	} else {
+		pthread_mutex_lock(&larson.lock);
+		larson.done++;
+		pthread_cond_signal(&larson.cond);
+		pthread_mutex_unlock(&larson.lock);
+	}
+	return NULL;
+}
+
+static void wl_larson(void)
+{
+	static struct larson_slot slot[LARSON_SLOTS];
+	pthread_t t;
+
+	if (pthread_attr_init(&larson.detached) ||
+	    pthread_attr_setdetachstate(&larson.detached, PTHREAD_CREATE_DETACHED))
+		die("pthread_attr failed");
+	for (int i = 0; i < LARSON_SLOTS; i++) {
+		uint64_t s = 0xA4093822299F31D0ULL * (uint64_t)(i + 1);
+
+		for (int k = 0; k < LARSON_BLOCKS; k++)
+			slot[i].blk[k] = obj_alloc(rnd_range(&s, 10, 500));
+		slot[i].seed = s;
+		slot[i].rounds = scaled(3500);
+	}
+	for (int i = 0; i < LARSON_SLOTS; i++)
+		if (pthread_create(&t, &larson.detached, larson_thread, &slot[i]))
+			die("pthread_create failed");
+	pthread_mutex_lock(&larson.lock);
+	while (larson.done < LARSON_SLOTS)
+		pthread_cond_wait(&larson.cond, &larson.lock);
+	pthread_mutex_unlock(&larson.lock);
+	for (int i = 0; i < LARSON_SLOTS; i++)
+		for (int k = 0; k < LARSON_BLOCKS; k++)
+			obj_free(slot[i].blk[k]);
+	pthread_attr_destroy(&larson.detached);
+}
+
+/* ---- xmalloc --------------------------------------------------------------- */
+
+/*
+ * xmalloc-test with one allocating and one freeing thread: the allocator
+ * fills a batch (itself malloc'ed) with XM_BATCH objects, writes up to 128
+ * bytes of each, and pushes it on a stack under a mutex; the releaser pops
+ * batches and frees them and their objects.  At most XM_DEPTH batches are
+ * in flight (the allocator waits on a condition variable).  Sizes are
+ * mostly small: 7 in 10 of 8..64 bytes, the rest 65..512.
+ */
+#define XM_BATCH 256
+#define XM_DEPTH 64
+
+struct xm_batch {
+	struct xm_batch *next;
+	void *obj[XM_BATCH];
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t nonempty, nonfull;
+	struct xm_batch *top;
+	int count;
+	long batches;	/* to pass in all */
+} xm = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.nonempty = PTHREAD_COND_INITIALIZER,
+	.nonfull = PTHREAD_COND_INITIALIZER,
+};
+
+static void *xm_allocator(void *unused)
+{
+	(void)unused;
+	uint64_t s = 0x082EFA98EC4E6C89ULL;
+
+	for (long n = 0; n < xm.batches; n++) {
+		struct xm_batch *b = malloc(sizeof(*b));
+
+		if (!b)
+			die("malloc failed");
+		for (int i = 0; i < XM_BATCH; i++) {
+			uint64_t r = rnd(&s);
+			size_t size = r % 10 < 7 ? 8 + (size_t)((r >> 8) % 57)
+						 : 65 + (size_t)((r >> 8) % 448);
+
+			b->obj[i] = obj_alloc_fill(size, 128, i);
+		}
+		pthread_mutex_lock(&xm.lock);
+		while (xm.count >= XM_DEPTH)
+			pthread_cond_wait(&xm.nonfull, &xm.lock);
+		b->next = xm.top;
+		xm.top = b;
+		xm.count++;
+		pthread_cond_signal(&xm.nonempty);
+		pthread_mutex_unlock(&xm.lock);
+	}
+	return NULL;
+}
+
+static void *xm_releaser(void *unused)
+{
+	(void)unused;
+
+	for (long n = 0; n < xm.batches; n++) {
+		struct xm_batch *b;
+
+		pthread_mutex_lock(&xm.lock);
+		while (!xm.top)
+			pthread_cond_wait(&xm.nonempty, &xm.lock);
+		b = xm.top;
+		xm.top = b->next;
+		xm.count--;
+		pthread_cond_signal(&xm.nonfull);
+		pthread_mutex_unlock(&xm.lock);
+		for (int i = 0; i < XM_BATCH; i++)
+			obj_free(b->obj[i]);
+		free(b);
+	}
+	return NULL;
+}
+
+static void wl_xmalloc(void)
+{
+	pthread_t a, r;
+
+	xm.batches = scaled(25000);
+	if (pthread_create(&a, NULL, xm_allocator, NULL) ||
+	    pthread_create(&r, NULL, xm_releaser, NULL))
+		die("pthread_create failed");
+	pthread_join(a, NULL);
+	pthread_join(r, NULL);
+}
+
+/* ---- rings ----------------------------------------------------------------- */
+
+/*
+ * rptest's pattern with 2 threads.  Each thread keeps a working set of
+ * RINGS_LOCAL objects; a pass replaces n random ones of them (n random,
+ * 16..64), then allocates a batch of n objects, writes them and posts the
+ * batch to the other thread's mailbox (a single-producer single-consumer
+ * ring of RINGS_DEPTH batches), and frees the batches in its own mailbox.
+ * So half of a thread's frees are of the other thread's objects, returned
+ * in bursts.  A thread whose peer's mailbox is full empties its own while
+ * it waits, so at most 2 * RINGS_DEPTH batches are in flight.  Sizes
+ * 16..4096, mostly small: half 16..128, 3 in 8 129..1024, 1 in 8 1025..4096.
+ */
+#define RINGS_LOCAL 512
+#define RINGS_DEPTH 8
+#define RINGS_MAX   64	/* objects in a batch */
+
+struct rings_box {
+	struct {
+		int n;
+		void *obj[RINGS_MAX];
+	} slot[RINGS_DEPTH];
+	_Alignas(CACHE_LINE) unsigned long head;	/* written by the sender */
+	_Alignas(CACHE_LINE) unsigned long tail;	/* written by the receiver */
+};
+
+struct rings_arg {
+	struct rings_box *in, *out;
+	uint64_t seed;
+	long passes;
+	long received;
+} __attribute__((aligned(CACHE_LINE)));
+
+static size_t rings_size(uint64_t r)
+{
+	switch (r & 7) {
+	case 0: case 1: case 2: case 3:
+		return 16 + (size_t)((r >> 8) % 113);
+	case 4: case 5: case 6:
+		return 129 + (size_t)((r >> 8) % 896);
+	default:
+		return 1025 + (size_t)((r >> 8) % 3072);
+	}
+}
+
+/* Free every batch waiting in a's mailbox. */
+static void rings_receive(struct rings_arg *a)
+{
+	struct rings_box *in = a->in;
+	unsigned long head = __atomic_load_n(&in->head, __ATOMIC_ACQUIRE);
+	unsigned long tail = in->tail;
+
+	for (; tail != head; tail++) {
+		int k = (int)(tail % RINGS_DEPTH);
+
+		for (int i = 0; i < in->slot[k].n; i++)
+			obj_free(in->slot[k].obj[i]);
+		a->received++;
+	}
+	__atomic_store_n(&in->tail, tail, __ATOMIC_RELEASE);
+}
+
+static void *rings_thread(void *argp)
+{
+	struct rings_arg *a = argp;
+	struct rings_box *out = a->out;
+	void **local = calloc(RINGS_LOCAL, sizeof(void *));
+	uint64_t s = a->seed;
+	unsigned long head = 0;
+
+	if (!local)
+		die("calloc failed");
+	for (int i = 0; i < RINGS_LOCAL; i++)
+		local[i] = obj_alloc(rings_size(rnd(&s)));
+	for (long p = 0; p < a->passes; p++) {
+		int n = (int)rnd_range(&s, 16, RINGS_MAX), k = (int)(head % RINGS_DEPTH);
+		unsigned int spins = 0;
+
+		for (int i = 0; i < n; i++) {
+			uint64_t r = rnd(&s);
+			size_t slot = (size_t)((r >> 40) % RINGS_LOCAL);
+
+			obj_free(local[slot]);
+			local[slot] = obj_alloc(rings_size(r));
+		}
+		while (head - __atomic_load_n(&out->tail, __ATOMIC_ACQUIRE) == RINGS_DEPTH) {
+			rings_receive(a);
+			spin_pause(&spins);
+		}
+		for (int i = 0; i < n; i++)
+			out->slot[k].obj[i] = obj_alloc(rings_size(rnd(&s)));
+		out->slot[k].n = n;
+		__atomic_store_n(&out->head, ++head, __ATOMIC_RELEASE);
+		rings_receive(a);
+	}
+	for (unsigned int spins = 0; a->received < a->passes; spin_pause(&spins))
+		rings_receive(a);
+	for (int i = 0; i < RINGS_LOCAL; i++)
+		obj_free(local[i]);
+	free(local);
+	return NULL;
+}
+
+static void wl_rings(void)
+{
+	static struct rings_box box[2];
+	struct rings_arg args[2];
+	pthread_t t[2];
+
+	for (int i = 0; i < 2; i++) {
+		args[i].in = &box[i];
+		args[i].out = &box[1 - i];
+		args[i].seed = 0xBE5466CF34E90C6CULL * (uint64_t)(i + 1);
+		args[i].passes = scaled(80000);
+		args[i].received = 0;
+	}
+	start_threads(t, 2, rings_thread, args, sizeof(args[0]));
+	join_threads(t, 2);
+}
+
+/* ---- mthread --------------------------------------------------------------- */
+
+/*
+ * glibc's bench-malloc-thread with 2 threads: each thread has a working set
+ * of MT_SET slots; an iteration frees a random slot's object and puts a
+ * new one there, every byte of it written.  Sizes follow that benchmark's
+ * inverse-square distribution over 4..32768 bytes (half are under 8, 97%
+ * at most 128, a few up to 32 KiB); the ones under 8 are asked for as 8,
+ * which every allocator here serves from the same class anyway.
+ */
+#define MT_SET 1024
+
+struct mthread_arg {
+	uint64_t seed;
+	long ops;
+} __attribute__((aligned(CACHE_LINE)));
+
+/* P(size <= x) = (1/4 - 1/x) / (1/4 - 1/32768): the inverse square. */
+static size_t mthread_size(uint64_t r)
+{
+	double u = (double)(r >> 11) * 0x1.0p-53;
+	size_t size = (size_t)(1.0 / (0.25 - u * (0.25 - 1.0 / 32768)));
+
+	return size < 8 ? 8 : size > 32768 ? 32768 : size;
+}
+
+static void *mthread_thread(void *argp)
+{
+	struct mthread_arg *a = argp;
+	void **set = calloc(MT_SET, sizeof(void *));
+	uint64_t s = a->seed;
+
+	if (!set)
+		die("calloc failed");
+	for (long i = 0; i < a->ops; i++) {
+		size_t slot = (size_t)(rnd(&s) % MT_SET);
+
+		obj_free(set[slot]);
+		set[slot] = obj_alloc_fill(mthread_size(rnd(&s)), SIZE_MAX, (int)i);
+	}
+	for (int i = 0; i < MT_SET; i++)
+		obj_free(set[i]);
+	free(set);
+	return NULL;
+}
+
+static void wl_mthread(void)
+{
+	struct mthread_arg args[2];
+	pthread_t t[2];
+
+	for (int i = 0; i < 2; i++) {
+		args[i].seed = 0x3F84D5B5B5470917ULL * (uint64_t)(i + 1);
+		args[i].ops = scaled(30000000);
+	}
+	start_threads(t, 2, mthread_thread, args, sizeof(args[0]));
+	join_threads(t, 2);
+}
+
+/* ---- thrash1 --------------------------------------------------------------- */
+
+/*
+ * cache-thrash with 1 thread: allocate an 8-byte object, write each of its
+ * bytes TH_REPS times, free it; again.  Nearly all the time is the writes:
+ * it is falseshare's baseline (the same object size and repetitions with
+ * no other thread), and a figure off the others' says where the allocator
+ * put the object (a line that keeps moving, a fresh page each time), not
+ * how fast malloc is.  The bytes are checked before the free.
+ */
+#define TH_OBJSIZE 8
+#define TH_REPS    5000
+
+static void wl_thrash1(void)
+{
+	long n = scaled(60000);
+
+	for (long i = 0; i < n; i++) {
+		volatile char *p = malloc(TH_OBJSIZE);
+
+		if (!p)
+			die("malloc failed");
+		for (int b = 0; b < TH_OBJSIZE; b++)
+			p[b] = (char)b;
+		for (int j = 0; j < TH_REPS; j++)
+			for (int b = 0; b < TH_OBJSIZE; b++)
+				p[b] = (char)(p[b] + 1);
+		for (int b = 0; b < TH_OBJSIZE; b++)
+			if (p[b] != (char)(b + TH_REPS))
+				bad_objects++;
+		free((void *)p);
+	}
+}
+
+/* ---- simple ---------------------------------------------------------------- */
+
+/*
+ * glibc's bench-malloc-simple, single-threaded: for each size of 16, 32 and
+ * 64 bytes and each count of 25, 100, 400 and 1600 blocks, allocate that
+ * many blocks, write every byte of each, free them in the order they were
+ * allocated; repeat, the same number of blocks for each size and count.
+ * What the per-thread caches and fast bins do with a run of frees longer
+ * than they hold is measured.
+ */
+#define SIMPLE_MAX 1600
+
+static void wl_simple(void)
+{
+	static const size_t sizes[] = { 16, 32, 64 };
+	static const int counts[] = { 25, 100, 400, SIMPLE_MAX };
+	static void *arr[SIMPLE_MAX];
+	long blocks = scaled(5000000);	/* per size and count */
+
+	for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++)
+		for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++)
+			for (long j = 0; j < blocks / counts[c]; j++) {
+				for (int i = 0; i < counts[c]; i++)
+					arr[i] = obj_alloc_fill(sizes[z], SIZE_MAX, i);
+				for (int i = 0; i < counts[c]; i++)
+					obj_free(arr[i]);
+			}
+}
+
 /* ---- callgrind mode ------------------------------------------------------ */
 
 static inline __attribute__((always_inline)) void malloc_loop(long n)
@@ -683,6 +1137,12 @@ static const struct workload {
 	{ "large", wl_large },
 	{ "realloc", wl_realloc },
 	{ "falseshare", wl_falseshare },
+	{ "larson", wl_larson },
+	{ "xmalloc", wl_xmalloc },
+	{ "rings", wl_rings },
+	{ "mthread", wl_mthread },
+	{ "thrash1", wl_thrash1 },
+	{ "simple", wl_simple },
 };
 
 #define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))

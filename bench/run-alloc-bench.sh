@@ -21,7 +21,8 @@
 # every workload on every allocator, then run 2, ...), so a burst of load
 # from other programs is shared out instead of landing on one allocator.
 # One run is killed after 120 s.  With the defaults the whole script takes
-# 1.5 to 3 minutes on the 2-core machine of bench/RESULTS.md.
+# 2.5 to 4.5 minutes on the 2-core machine of bench/RESULTS.md (17
+# workloads, each run 0.1 to 2 s).
 #
 # Targets for ukmem, marked in the last column: faster than glibc on every
 # workload; within 1.25x of mimalloc's time on every workload and a
