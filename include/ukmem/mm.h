@@ -180,14 +180,20 @@ static inline void *page_address(const struct page *page)
  * it); anything else takes the slow path, which reports an address ukmem
  * does not own and returns NULL.
  */
+static inline bool ukmem_in_arena(const void *addr)
+{
+	return (uintptr_t)addr - ukmem_mem_regions[0].start < ukmem_mem_regions[0].size;
+}
+
+/* The struct page of addr, which must be in the arena. */
+static inline struct page *ukmem_arena_page_of(const void *addr)
+{
+	return ukmem_mem_map + (((uintptr_t)addr - ukmem_mem_regions[0].virt_delta) >> PAGE_SHIFT);
+}
+
 static inline struct page *ukmem_arena_page(const void *addr)
 {
-	const struct ukmem_mem_region *r = &ukmem_mem_regions[0];
-	uintptr_t a = (uintptr_t)addr;
-
-	if (a - r->start < r->size)
-		return ukmem_mem_map + ((a - r->virt_delta) >> PAGE_SHIFT);
-	return NULL;
+	return ukmem_in_arena(addr) ? ukmem_arena_page_of(addr) : NULL;
 }
 
 static inline struct page *virt_to_page(const void *addr)

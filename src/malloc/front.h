@@ -103,6 +103,21 @@ static inline __attribute__((always_inline)) void *front_slab_alloc(struct kmem_
 	return slab_alloc_size(s, FRONT_GFP, NUMA_NO_NODE, size);
 }
 
+/* The same with errno set to ENOMEM on failure; the slow path is a tail
+ * call, so malloc's fast path keeps no stack frame and tests no NULL.
+ * caller (for slub_debug's tracks) is the return address of the exported
+ * function this is inlined into. */
+void *front_slab_refill(struct kmem_cache *s, size_t size, unsigned long caller) FRONT_HIDDEN;
+static inline __attribute__((always_inline)) void *front_slab_alloc_errno(struct kmem_cache *s,
+									   size_t size)
+{
+	void *p = slab_alloc_fast(s, FRONT_GFP);
+
+	if (likely(p != NULL))
+		return p;
+	return front_slab_refill(s, size, (unsigned long)__builtin_return_address(0));
+}
+
 /* ---- huge.c: allocations above KMALLOC_MAX_SIZE ----------------------- */
 
 /* size bytes aligned to align (a power of two) from vmalloc; NULL if it

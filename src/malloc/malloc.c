@@ -130,14 +130,22 @@ static void free_slow(void *p)
 static inline __attribute__((always_inline)) void front_free(void *p)
 {
 	/* NULL and everything outside the arena have no arena page. */
-	struct page *page = ukmem_arena_page(p);
-
-	if (likely(page != NULL) && likely(slab_free_object(page, p)))
+	if (likely(ukmem_in_arena(p)) && likely(slab_free_object(ukmem_arena_page_of(p), p)))
 		return;
 	free_slow(p);
 }
 
 /* ---- allocation --------------------------------------------------------------- */
+
+/* The main sheaf of s is empty (or the thread has none yet, or a debug
+ * tool watches): the slab layer's slow path. */
+__attribute__((noinline))
+void *front_slab_refill(struct kmem_cache *s, size_t size, unsigned long caller)
+{
+	void *p = slab_alloc_slow(s, FRONT_GFP, NUMA_NO_NODE, caller, size);
+
+	return likely(p != NULL) ? p : fail_errno(ENOMEM);
+}
 
 /* The cache of size class c, NULL until ukmem is up. */
 static inline __attribute__((always_inline)) struct kmem_cache *front_cache(unsigned int c)
@@ -226,11 +234,8 @@ static inline __attribute__((always_inline)) void *front_malloc(size_t size)
 	if (likely(size - 1 < FRONT_CLASS_MAX)) {
 		struct kmem_cache *s = front_cache(front_class(size));
 
-		if (likely(s)) {
-			void *p = front_slab_alloc(s, size);
-
-			return likely(p) ? p : fail_errno(ENOMEM);
-		}
+		if (likely(s))
+			return front_slab_alloc_errno(s, size);
 	}
 	return alloc_slow(size ? size : 1, 0, false);
 }

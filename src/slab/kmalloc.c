@@ -297,13 +297,16 @@ static void kfree_not_slab(const void *p, struct page *page)
 
 void ukmem_kfree(const void *p)
 {
-	struct page *page;
+	struct page *page = NULL;
 
-	if (__builtin_expect(ZERO_OR_NULL_PTR(p), 0))
+	/* NULL and ZERO_SIZE_PTR are below the arena: tested off the fast path. */
+	if (__builtin_expect(ukmem_in_arena(p), 1)) {
+		page = ukmem_arena_page_of(p);
+		if (__builtin_expect(slab_free_object(page, (void *)p), 1))
+			return;
+	} else if (ZERO_OR_NULL_PTR(p)) {
 		return;
-	page = ukmem_arena_page(p);
-	if (__builtin_expect(page != NULL, 1) && slab_free_object(page, (void *)p))
-		return;
+	}
 	kfree_not_slab(p, page);
 }
 
@@ -580,7 +583,6 @@ void *ukmem_kmem_cache_alloc_from_sheaf(struct kmem_cache *s, gfp_t gfp,
 	if (!sheaf || !sheaf->size)
 		return NULL;
 	obj = sheaf->objects[--sheaf->size];
-	clear_freepointer(s, obj);
 	if (debug_hooks() || (s->flags & SLAB_DEBUG_FLAGS)) {
 		unsigned int hooks = debug_hooks();
 

@@ -26,11 +26,27 @@
  *     a full fence between the two instead (ukmem_sheaf_fence).  ThreadSanitizer does not know membarrier,
  *     so TSan builds use sequentially consistent operations instead.
  *
- * Double frees.  A freed object that goes into a sheaf gets SHEAF_MARK in
- * its free-pointer word (encoded with the cache's secret, slab.h); freeing
- * an object that carries the mark is reported as "Object already free" and
- * ignored.  Allocation clears the word.  An object on a slab freelist is
- * checked against the freelist itself when it is given back (slub.c).
+ * Double frees.  A free neither reads nor writes the object: the sheaf
+ * stores the pointer, so a thread that frees another thread's object
+ * does not pull its cache line over.  What is checked, and where:
+ *   - at every free (sheaf.h): the pointer is an object start of its slab
+ *     (from struct slab alone), and not the object on top of this
+ *     thread's sheaf, the one it freed last to the cache: the kernel's
+ *     naive check, object == freelist head (SLAB_FREELIST_HARDENED);
+ *   - when a sheaf goes back to the slabs (slub_put_objects, which writes
+ *     each object's free pointer anyway): an object whose word already
+ *     decodes to a free object of its slab is looked up on the slab's
+ *     freelist, and a double free found there is reported and dropped,
+ *     so the freelist never loops;
+ *   - with slub_debug=F, at every free: such a cache has no sheaves and
+ *     its slow path walks the freelist (slub_debug.c).
+ * A double free that none of these sees (the object freed again while
+ * its first copy waits in a sheaf, and handed out twice before the sheaf
+ * is flushed) gives two owners one object, as in every allocator with
+ * per-thread caches and no per-object state; slub_debug=F is the mode
+ * that promises to catch it.  Measured (bench/RESULTS.md, "A free that
+ * does not touch the object"): the word's load and store were the
+ * single largest cost of free in producer/consumer workloads.
  *
  * An owner that exits flushes its sheaves and frees them (thread-exit hook
  * of the platform); the owner itself, every slot NULL again, is kept for
@@ -461,6 +477,13 @@ void slab_free_slow(struct kmem_cache *s, void *obj, unsigned long caller)
 		goto direct;
 	owner_note_cache(o, s->id);
 	pcs = &o->pcs[s->id];
+	/* The fast path's naive check, on both sheaves: a full main may
+	 * have just become the spare. */
+	if (sheaf_top_is(pcs->main, obj) || sheaf_top_is(pcs->spare, obj)) {
+		owner_exit(o);
+		slab_free_bad(s, page_slab(virt_to_page(obj)), obj, true);
+		return;
+	}
 	if (pcs->main && pcs->main->size < pcs->main->capacity)
 		goto push;
 	if (pcs->main && pcs->spare && !pcs->spare->size) {
@@ -511,7 +534,6 @@ void slab_free_slow(struct kmem_cache *s, void *obj, unsigned long caller)
 	pcs->main = sheaf;
 push:
 	sheaf = pcs->main;
-	set_freepointer(s, obj, SHEAF_MARK);
 	sheaf->objects[sheaf->size++] = obj;
 	owner_exit(o);
 	kasan_poison_free(s, obj);

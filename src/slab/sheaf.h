@@ -95,21 +95,19 @@ static inline __attribute__((always_inline)) void *slab_post_alloc(struct kmem_c
 								    void *obj, gfp_t gfp)
 {
 	kasan_unpoison_object(s, obj, s->object_size);
-	clear_freepointer(s, obj);
 	if (__builtin_expect(gfp & __GFP_ZERO, 0))
 		__builtin_memset(obj, 0, s->object_size);
 	return obj;
 }
 
-/* Allocate an object of s for a caller that asked for orig_size bytes
- * (kmalloc, malloc: slub_debug red-zones the rest of the object). */
-static inline __attribute__((always_inline)) void *slab_alloc_size(struct kmem_cache *s,
-								    gfp_t gfp, int node,
-								    size_t orig_size)
+/* The fast path alone: an object of s from this thread's main sheaf, or
+ * NULL when it has none (the caller then takes slab_alloc_slow). */
+static inline __attribute__((always_inline)) void *slab_alloc_fast(struct kmem_cache *s,
+								    gfp_t gfp)
 {
 	struct slub_owner *o = ukmem_current_owner;
 
-	if (__builtin_expect(node == NUMA_NO_NODE, 1) && owner_enter(o)) {
+	if (owner_enter(o)) {
 		struct slab_sheaf *sheaf = o->pcs[s->id].main;
 
 		if (__builtin_expect(sheaf && sheaf->size, 1)) {
@@ -119,6 +117,21 @@ static inline __attribute__((always_inline)) void *slab_alloc_size(struct kmem_c
 			return slab_post_alloc(s, obj, gfp);
 		}
 		owner_exit(o);
+	}
+	return NULL;
+}
+
+/* Allocate an object of s for a caller that asked for orig_size bytes
+ * (kmalloc, malloc: slub_debug red-zones the rest of the object). */
+static inline __attribute__((always_inline)) void *slab_alloc_size(struct kmem_cache *s,
+								    gfp_t gfp, int node,
+								    size_t orig_size)
+{
+	if (__builtin_expect(node == NUMA_NO_NODE, 1)) {
+		void *obj = slab_alloc_fast(s, gfp);
+
+		if (__builtin_expect(obj != NULL, 1))
+			return obj;
 	}
 	return slab_alloc_slow(s, gfp, node, (unsigned long)__builtin_return_address(0),
 			       orig_size);
@@ -130,42 +143,46 @@ static inline __attribute__((always_inline)) void *slab_alloc(struct kmem_cache 
 	return slab_alloc_size(s, gfp, node, s->object_size);
 }
 
+/* Is obj the object on top of sheaf (which may be NULL)? */
+static inline __attribute__((always_inline)) bool sheaf_top_is(const struct slab_sheaf *sheaf,
+								const void *obj)
+{
+	return sheaf && sheaf->size && sheaf->objects[sheaf->size - 1] == obj;
+}
+
 /*
  * Free obj, an address inside slab (the head page of its slab): it must
- * be an object start and not already free (SHEAF_MARK in its word).
- * page is obj's own page, which gives obj's offset in the slab without
- * computing the slab's address.
+ * be an object start, and not the object this thread freed last to the
+ * cache (the top of its sheaf: the kernel's naive double-free check,
+ * object == freelist head).  page is obj's own page, which gives obj's
+ * offset in the slab without computing the slab's address.
+ *
+ * The object itself is neither read nor written: the sheaf stores the
+ * pointer.  A line that a free does not touch is a line that a thread
+ * freeing another thread's object does not steal from that thread's
+ * cache.  Other double frees are found when the object's sheaf goes back
+ * to the slabs (slub_put_objects), and all of them at the free with
+ * slub_debug=F (sheaf.c, "Double frees").
  */
 static inline __attribute__((always_inline)) void slab_free(struct kmem_cache *s,
 							    struct slab *slab,
 							    const struct page *page, void *obj)
 {
 	struct slub_owner *o = ukmem_current_owner;
-	unsigned long *where = (unsigned long *)(void *)((char *)obj + s->offset);
-	unsigned long mark = freeptr_encode(s, SHEAF_MARK, where);
-	uintptr_t off = ((uintptr_t)(page - slab_page(slab)) << PAGE_SHIFT) +
-			((uintptr_t)obj & (PAGE_SIZE - 1));
 
-	if (__builtin_expect(!slab_off_is_object(s, slab, off), 0))
-		goto bad;
-	/* Already free?  In a sheaf the word is the mark; on the slab's
-	 * freelist it decodes to NULL or to an object of this slab. */
-	{
-		uintptr_t next = *where ^ mark ^ (uintptr_t)SHEAF_MARK;
-
-		if (__builtin_expect(*where == mark, 0))
-			goto bad_double;
-		/* Slabs are naturally aligned blocks of at most 2^slab_shift
-		 * bytes: a pointer into obj's slab differs from obj only below
-		 * that bit (a false hit only costs the confirmation). */
-		if (__builtin_expect(!((next ^ (uintptr_t)obj) >> s->slab_shift) || !next, 0))
-			goto maybe_double;
+	if (__builtin_expect(!slab_addr_is_object(s, slab, page, obj), 0)) {
+		slab_free_bad(s, slab, obj, false);
+		return;
 	}
 	if (owner_enter(o)) {
 		struct slab_sheaf *sheaf = o->pcs[s->id].main;
 
 		if (__builtin_expect(sheaf && sheaf->size < sheaf->capacity, 1)) {
-			*where = mark;
+			if (__builtin_expect(sheaf_top_is(sheaf, obj), 0)) {
+				owner_exit(o);
+				slab_free_bad(s, slab, obj, true);
+				return;
+			}
 			sheaf->objects[sheaf->size++] = obj;
 			owner_exit(o);
 			kasan_poison_free(s, obj);
@@ -174,19 +191,6 @@ static inline __attribute__((always_inline)) void slab_free(struct kmem_cache *s
 		owner_exit(o);
 	}
 	slab_free_slow(s, obj, (unsigned long)__builtin_return_address(0));
-	return;
-bad:
-	slab_free_bad(s, slab, obj, false);
-	return;
-bad_double:
-	slab_free_bad(s, slab, obj, true);
-	return;
-maybe_double:
-	/* Rare: user data that decodes into the slab.  Ask the freelist. */
-	if (slub_object_on_freelist(s, slab, obj))
-		slab_free_bad(s, slab, obj, true);
-	else
-		slab_free_slow(s, obj, (unsigned long)__builtin_return_address(0));
 }
 
 #endif /* UKMEM_SLAB_SHEAF_H */

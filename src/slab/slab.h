@@ -259,15 +259,26 @@ static inline bool slab_off_is_object(const struct kmem_cache *s, const struct s
 	       off == (uintptr_t)off_to_index(s, off) * s->size;
 }
 
+/* Is obj, an address in slab on its page page, an object start?  Slabs
+ * are naturally aligned (buddy blocks, whose pfns and addresses agree
+ * modulo MAX_ORDER: memmap.c) and filled exactly by power-of-two objects,
+ * so for those the address alone answers. */
+static inline bool slab_addr_is_object(const struct kmem_cache *s, const struct slab *slab,
+				       const struct page *page, const void *obj)
+{
+	if (__builtin_expect(s->size_mask != 0, 1))
+		return !((uintptr_t)obj & s->size_mask);
+	return slab_off_is_object(s, slab, ((uintptr_t)(page - slab_page(slab)) << PAGE_SHIFT) +
+				  ((uintptr_t)obj & (PAGE_SIZE - 1)));
+}
+
 /*
- * A free object carries a marker in its free-pointer word: the next free
- * object (on a slab freelist) or SHEAF_MARK (in a sheaf), encoded with the
- * cache's secret and the word's address as SLAB_FREELIST_HARDENED does.
- * kfree() of an object whose word decodes to SHEAF_MARK, or to a free
- * object of the same slab, is a double free (confirmed before reporting).
- * Allocation clears the word.
+ * A free object on a slab's freelist carries the next free object in its
+ * free-pointer word, encoded with the cache's secret and the word's
+ * address as SLAB_FREELIST_HARDENED does: a forged or overwritten link is
+ * recognised (slub.c) and user data rarely decodes into its own slab.  An
+ * object in a sheaf carries nothing: free does not touch it (sheaf.c).
  */
-#define SHEAF_MARK ((void *)1)
 
 /* swab() of an address, the kernel's hardening mix. */
 static inline unsigned long swab_addr(const void *where)

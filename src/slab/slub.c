@@ -708,6 +708,23 @@ static bool on_freelist_locked(struct kmem_cache *s, struct slab *slab, const vo
 	return false;
 }
 
+/*
+ * Is obj, about to be linked onto its slab's freelist, on it already (a
+ * double free that went through a sheaf)?  Its free-pointer word is read
+ * here, where it is written next anyway: only a word that decodes to NULL
+ * or to an address in obj's slab (a free object's link; user data only by
+ * chance, the word being encoded with the cache's secret and its address)
+ * costs the walk that confirms it.  list_lock held.
+ */
+static bool looks_free_locked(struct kmem_cache *s, struct slab *slab, const void *obj)
+{
+	uintptr_t next = (uintptr_t)get_freepointer(s, obj);
+
+	if (__builtin_expect(next && ((next ^ (uintptr_t)obj) >> s->slab_shift), 1))
+		return false;
+	return on_freelist_locked(s, slab, obj);
+}
+
 bool slub_object_on_freelist(struct kmem_cache *s, struct slab *slab, const void *obj)
 {
 	struct kmem_cache_node *n = slab_node(s, slab);
@@ -789,7 +806,7 @@ void slub_put_objects(struct kmem_cache *s, void **p, unsigned int count)
 				continue;
 			}
 		}
-		if (slab->inuse == 0) {
+		if (slab->inuse == 0 || looks_free_locked(s, slab, obj)) {
 			report_double_free(s, slab, obj);
 			continue;
 		}

@@ -2,7 +2,8 @@
  * bug_double_free - malloc(64) freed twice, from two different functions
  * so that slub_debug=U's report can name both: "Allocated in
  * make_block", "Freed in first_free", and the second free's stack in
- * second_free.  ukmem catches a double free even with no option.
+ * second_free.  The second free is of the block the thread freed last, so
+ * ukmem catches it even with no option.
  */
 #include <stdlib.h>
 

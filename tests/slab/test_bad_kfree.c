@@ -1,8 +1,9 @@
 /*
  * test_bad_kfree.c - kfree of what it must not free: a pointer ukmem never
  * returned (stack, global, malloc), a pointer into the middle of an
- * object, an object freed twice (while it sits in a sheaf, and after it
- * went back to its slab's freelist), a page from alloc_pages, a large
+ * object, an object freed twice (right away: found at the free; later,
+ * after it went back to its slab's freelist or under other frees: found
+ * when its sheaf goes back to the slabs), a page from alloc_pages, a large
  * kmalloc freed twice or by an inner pointer.  Each is reported; nothing is
  * freed; afterwards both layers validate and 10000 allocations of the size
  * are 10000 distinct objects (nothing is handed out twice).
@@ -146,34 +147,72 @@ TEST(double_kfree_right_away)
 	expect_allocator_sound(OBJ_SIZE);
 }
 
-/* Freed, then MANY other objects of the cache freed, then freed again. */
-TEST(double_kfree_after_many_frees)
+/* Two objects of one slab among p[0..n): *victim and *neighbour; false
+ * if there are none. */
+static bool two_of_one_slab(void **p, int n, void **victim, void **neighbour)
 {
-	void **others = calloc(MANY, sizeof(void *));
-	void *p = kmalloc(opaque(OBJ_SIZE), GFP_KERNEL);
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			if (slab_of(p[i]) == slab_of(p[j])) {
+				*victim = p[i];
+				*neighbour = p[j];
+				return true;
+			}
+	return false;
+}
+
+/*
+ * Freed, then MANY other objects of the cache freed, then freed again:
+ * the second free is no longer the object on top of this thread's sheaf,
+ * and free does not read the object, so it is found when the sheaves go
+ * back to the slabs (here kmem_cache_shrink; in a program, when a sheaf
+ * is flushed), where it is reported and not linked twice.  A neighbour
+ * on the same slab stays allocated, so the slab itself is not given back
+ * in between.  slub_debug=F finds it at the free (test_slub_debug).
+ */
+static void double_free_after_many(void)
+{
+	void **p = calloc(MANY, sizeof(void *));
+	void *victim = NULL, *neighbour = NULL;
+	struct kmem_cache *s;
+	struct slab *slab;
 	size_t mark;
 
-	ASSERT_NOT_NULL(p);
 	for (int i = 0; i < MANY; i++) {
-		others[i] = kmalloc(opaque(OBJ_SIZE), GFP_KERNEL);
-		ASSERT_NOT_NULL(others[i]);
+		p[i] = kmalloc(opaque(OBJ_SIZE), GFP_KERNEL);
+		ASSERT_NOT_NULL(p[i]);
 	}
-	kfree(p);
+	s = kmalloc_cache_of_size(OBJ_SIZE);
+	ASSERT_NOT_NULL(s);
+	ASSERT_TRUE(two_of_one_slab(p, 64, &victim, &neighbour));
+	kfree(victim);
 	for (int i = 0; i < MANY; i++)
-		kfree(others[i]);
+		if (p[i] != victim && p[i] != neighbour)
+			kfree(p[i]);
 	mark = log_mark();
-	kfree(p);
+	kfree(victim);
+	kmem_cache_shrink(s);
 	EXPECT_LOGGED(mark, "Object already free");
-	free(others);
+	EXPECT_EQ(log_count_since(mark, "Object already free"), 1);
+	slab = slab_of(neighbour);
+	EXPECT_EQ(slab->inuse, 1);
+	kfree(neighbour);
+	free(p);
 	expect_allocator_sound(OBJ_SIZE);
+}
+
+TEST(double_kfree_after_many_frees)
+{
+	run_isolated(double_free_after_many, "double kfree after many frees", 30);
 }
 
 /*
  * The same, made certain that the object is on its slab's freelist and in
- * no sheaf: a neighbour on the same slab stays allocated (so the slab is
- * not given back), and kmem_cache_shrink() empties every sheaf and barn.
- * Run in a child process: a library that misses this double free corrupts
- * the slab's freelist and may crash on the next allocation.
+ * no sheaf when it is freed again: kmem_cache_shrink() empties every
+ * sheaf and barn first.  The second free goes into a sheaf, and is found
+ * when that sheaf goes back.  Run in a child process: a library that
+ * misses this double free corrupts the slab's freelist and may crash on
+ * the next allocation.
  */
 static void double_free_on_freelist(void)
 {
@@ -191,14 +230,7 @@ static void double_free_on_freelist(void)
 	s = kmalloc_cache_of_size(OBJ_SIZE);	/* made by the first kmalloc */
 	ASSERT_NOT_NULL(s);
 	/* Two objects of one slab: the victim and the neighbour kept. */
-	for (int i = 0; i < MANY && !neighbour; i++)
-		for (int j = i + 1; j < MANY; j++)
-			if (slab_of(p[i]) == slab_of(p[j])) {
-				victim = p[i];
-				neighbour = p[j];
-				break;
-			}
-	ASSERT_NOT_NULL(neighbour);
+	ASSERT_TRUE(two_of_one_slab(p, 64, &victim, &neighbour));
 	for (int i = 0; i < MANY; i++)
 		if (p[i] != neighbour)
 			kfree(p[i]);
@@ -215,6 +247,7 @@ static void double_free_on_freelist(void)
 
 	mark = log_mark();
 	kfree(victim);
+	kmem_cache_shrink(s);
 	EXPECT_LOGGED(mark, "Object already free");
 	/* Still exactly once on the freelist, and in use count unchanged. */
 	EXPECT_EQ(slab->inuse, 1);

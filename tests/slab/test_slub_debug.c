@@ -237,6 +237,49 @@ TEST(double_free_report_shows_where_it_was_allocated_and_freed)
 	kmem_cache_destroy(s);
 }
 
+/*
+ * Without slub_debug a double free that is not the thread's last free to
+ * the cache is found only when its sheaf goes back to the slabs
+ * (test_bad_kfree); with F it is found at the free itself, however many
+ * frees came between.
+ */
+#define MANY_FREES 1000
+TEST(consistency_checks_find_a_double_free_at_the_free)
+{
+	struct kmem_cache *s = kmem_cache_create("checked-64", 64, 0, SLAB_CONSISTENCY_CHECKS,
+						 NULL);
+	void *p, *others[MANY_FREES], *again[MANY_FREES];
+	size_t mark;
+
+	ASSERT_NOT_NULL(s);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	ASSERT_NOT_NULL(p);
+	for (int i = 0; i < MANY_FREES; i++) {
+		others[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		ASSERT_NOT_NULL(others[i]);
+	}
+	kmem_cache_free(s, p);
+	for (int i = 0; i < MANY_FREES; i++)
+		kmem_cache_free(s, others[i]);
+	mark = log_mark();
+	kmem_cache_free(s, opaque_ptr(p));
+	EXPECT_BUG(mark, "checked-64", "Object already free");
+	EXPECT_LOGGED(mark, "FIX checked-64: Object at 0x");
+	/* Freed once only: MANY_FREES + 1 allocations are distinct objects. */
+	for (int i = 0; i < MANY_FREES; i++) {
+		again[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		ASSERT_NOT_NULL(again[i]);
+	}
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	for (int i = 0; i < MANY_FREES; i++)
+		EXPECT_PTR_NE(again[i], p);
+	for (int i = 0; i < MANY_FREES; i++)
+		kmem_cache_free(s, again[i]);
+	kmem_cache_free(s, p);
+	EXPECT_EQ(validate_cache("checked-64"), 0);
+	kmem_cache_destroy(s);
+}
+
 TEST(invalid_pointer_free_is_reported)
 {
 	struct kmem_cache *s = kmem_cache_create("inv-64", 64, 0, SLAB_RED_ZONE |
@@ -572,6 +615,7 @@ RUN_TESTS_SETUP(setup,
 	T(right_and_left_redzone_overwrites_are_reported_and_restored),
 	T(write_after_free_is_caught_by_the_poison),
 	T(double_free_report_shows_where_it_was_allocated_and_freed),
+	T(consistency_checks_find_a_double_free_at_the_free),
 	T(invalid_pointer_free_is_reported),
 	T(validate_finds_a_corrupted_live_object),
 	T(alloc_traces_groups_live_objects_by_call_site),
