@@ -46,6 +46,10 @@
  * take the slow path on NULL, so the "started?" test costs nothing extra.
  */
 extern struct kmem_cache *front_caches[FRONT_NR_CLASSES] FRONT_HIDDEN;
+/* The slab cache id of each class's cache (slab_cache_id()), written
+ * before front_caches[] publishes the cache: the fast path indexes the
+ * thread's sheaves with it without loading the cache itself. */
+extern unsigned int front_cache_ids[FRONT_NR_CLASSES] FRONT_HIDDEN;
 /* The object size of each class, ascending. */
 extern const unsigned int front_class_size[FRONT_NR_CLASSES] FRONT_HIDDEN;
 extern const unsigned char front_class_small[FRONT_SMALL_MAX >> 3] FRONT_HIDDEN;
@@ -109,9 +113,10 @@ static inline __attribute__((always_inline)) void *front_slab_alloc(struct kmem_
  * function this is inlined into. */
 void *front_slab_refill(struct kmem_cache *s, size_t size, unsigned long caller) FRONT_HIDDEN;
 static inline __attribute__((always_inline)) void *front_slab_alloc_errno(struct kmem_cache *s,
+									   unsigned int id,
 									   size_t size)
 {
-	void *p = slab_alloc_fast(s, FRONT_GFP);
+	void *p = slab_alloc_fast_id(s, id, FRONT_GFP);
 
 	if (likely(p != NULL))
 		return p;

@@ -230,14 +230,23 @@ static void *alloc_slow(size_t size, size_t align, bool zero)
 /* malloc(size) without the exported symbol. */
 static inline __attribute__((always_inline)) void *front_malloc(size_t size)
 {
-	/* 1 .. 64 KiB: size 0 wraps around and takes the slow path. */
-	if (likely(size - 1 < FRONT_CLASS_MAX)) {
-		struct kmem_cache *s = front_cache(front_class(size));
+	/* 1 .. 64 KiB, the small sizes tested first: size 0 wraps around and
+	 * takes the slow path. */
+	size_t n = size - 1;
+	unsigned int c;
 
-		if (likely(s))
-			return front_slab_alloc_errno(s, size);
-	}
-	return alloc_slow(size ? size : 1, 0, false);
+	if (likely(n < FRONT_SMALL_MAX))
+		c = front_class_small[n >> 3];
+	else if (n < FRONT_CLASS_MAX)
+		c = front_class_large[n >> 7];
+	else
+		return alloc_slow(size ? size : 1, 0, false);
+
+	struct kmem_cache *s = front_cache(c);
+
+	if (likely(s))
+		return front_slab_alloc_errno(s, front_cache_ids[c], size);
+	return alloc_slow(size, 0, false);
 }
 
 /* memalign(align, size), align a power of two. */

@@ -101,6 +101,7 @@ const unsigned char front_class_large[FRONT_CLASS_MAX >> 7] = {
 };
 
 struct kmem_cache *front_caches[FRONT_NR_CLASSES];
+unsigned int front_cache_ids[FRONT_NR_CLASSES];
 
 /* The cache of class c: the kmalloc cache of its size, or a new one. */
 static struct kmem_cache *class_cache(unsigned int c)
@@ -116,11 +117,21 @@ static struct kmem_cache *class_cache(unsigned int c)
 
 void front_classes_init(void)
 {
+	struct kmem_cache *class0 = NULL;
+
 	/* Class 0 last: front_classes_up() tests it, and the slow path then
 	 * trusts every other entry (NULL there: that cache could not be
 	 * made, and its sizes take the next class). */
-	for (unsigned int c = 1; c < FRONT_NR_CLASSES; c++)
-		if (!front_caches[c])
-			__atomic_store_n(&front_caches[c], class_cache(c), __ATOMIC_RELEASE);
-	__atomic_store_n(&front_caches[0], class_cache(0), __ATOMIC_RELEASE);
+	for (unsigned int c = 0; c < FRONT_NR_CLASSES; c++) {
+		struct kmem_cache *s = front_caches[c] ? front_caches[c] : class_cache(c);
+
+		/* The id first: a reader that sees the cache sees its id. */
+		if (s)
+			front_cache_ids[c] = slab_cache_id(s);
+		if (c)
+			__atomic_store_n(&front_caches[c], s, __ATOMIC_RELEASE);
+		else
+			class0 = s;
+	}
+	__atomic_store_n(&front_caches[0], class0, __ATOMIC_RELEASE);
 }

@@ -23,8 +23,13 @@
  *     barrier orders them against the flusher); seeing stop it leaves its
  *     sheaves alone.  This is Dekker's protocol with the expensive fence
  *     moved to the rare side.  Where the OS has no membarrier, owners put
- *     a full fence between the two instead (ukmem_sheaf_fence).  ThreadSanitizer does not know membarrier,
- *     so TSan builds use sequentially consistent operations instead.
+ *     a full fence between the two instead (ukmem_sheaf_fence): their
+ *     stop word then always reads OWNER_STOP_FENCED, which turns the
+ *     inline fast paths away to the slow paths (owner_enter_slow fences,
+ *     then reads the flusher's word, stop_fenced).  So the fast path
+ *     tests one word and calls nothing either way.  ThreadSanitizer does
+ *     not know membarrier, so TSan builds use sequentially consistent
+ *     operations instead.
  *
  * Double frees.  A free neither reads nor writes the object: the sheaf
  * stores the pointer, so a thread that frees another thread's object
@@ -182,6 +187,37 @@ static bool barn_put(struct kmem_cache *s, struct slab_sheaf *sheaf, bool full)
 
 /* ---- owners ----------------------------------------------------------------- */
 
+/* An owner's stop word when no flusher holds it. */
+static int owner_stop_idle(void)
+{
+	return ukmem_sheaf_fence ? OWNER_STOP_FENCED : 0;
+}
+
+/* owner_enter() for the slow paths, fenced owners included: false if a
+ * signal handler interrupted this thread inside a sheaf operation or a
+ * flusher holds the sheaves. */
+static bool owner_enter_slow(struct slub_owner *o)
+{
+	int stop;
+
+	if (__atomic_load_n(&o->busy, __ATOMIC_RELAXED))
+		return false;
+	__atomic_store_n(&o->busy, 1, BUSY_STORE_MEMORDER);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	stop = __atomic_load_n(&o->stop, STOP_LOAD_MEMORDER);
+	if (!stop)
+		return true;
+	if (stop == OWNER_STOP_FENCED) {
+#if !defined(__SANITIZE_THREAD__)	/* TSan: the busy store was seq_cst */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+		if (!__atomic_load_n(&o->stop_fenced, STOP_LOAD_MEMORDER))
+			return true;
+	}
+	__atomic_store_n(&o->busy, 0, __ATOMIC_RELEASE);
+	return false;
+}
+
 /* The page order of an owner's allocation (a page order, not a memory
  * order: those are the *_MEMORDER of sheaf.h). */
 #define OWNER_ALLOC_ORDER ((unsigned int)get_order(sizeof(struct slub_owner)))
@@ -221,6 +257,7 @@ static struct slub_owner *owner_get(gfp_t gfp)
 			return NULL;
 		}
 	}
+	o->stop = owner_stop_idle();
 	list_add(&o->list, &owners_list);
 	current_owner = o;
 	ukmem_unlock(&owners_lock);
@@ -234,7 +271,7 @@ static struct slub_owner *owner_get(gfp_t gfp)
  * its sheaf back. */
 static struct slub_pcs *owner_reenter(struct kmem_cache *s, struct slub_owner *o)
 {
-	if (!owner_enter(o))
+	if (!owner_enter_slow(o))
 		return NULL;
 	if (o->pcs[s->id].main) {
 		owner_exit(o);
@@ -283,7 +320,7 @@ static void owner_exit_hook(void *arg)
 	/* Every slot is NULL again: kept for the next thread, or freed. */
 	o->nr_ids = 0;
 	o->busy = 0;
-	o->stop = 0;
+	o->stop_fenced = 0;
 	ukmem_lock(&owners_lock);
 	if (nr_spare_owners < SPARE_OWNERS_MAX) {
 		list_add(&o->list, &spare_owners);
@@ -347,7 +384,7 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node, unsigned long c
 	    (o != &ukmem_dummy_owner && __atomic_load_n(&o->busy, __ATOMIC_RELAXED)))
 		return alloc_direct(s, gfp, node);
 	o = owner_get(gfp);
-	if (!o || !owner_enter(o))
+	if (!o || !owner_enter_slow(o))
 		return alloc_direct(s, gfp, node);
 	owner_note_cache(o, s->id);
 	pcs = &o->pcs[s->id];
@@ -425,7 +462,7 @@ unsigned int sheaf_alloc_bulk(struct kmem_cache *s, gfp_t gfp, void **p, unsigne
 			got++;
 		return got;
 	}
-	if (owner_enter(o)) {
+	if (owner_enter_slow(o)) {
 		struct slab_sheaf *sheaf = o->pcs[s->id].main;
 
 		while (sheaf && sheaf->size && got < n)
@@ -473,7 +510,7 @@ void slab_free_slow(struct kmem_cache *s, void *obj, unsigned long caller)
 	    (o != &ukmem_dummy_owner && __atomic_load_n(&o->busy, __ATOMIC_RELAXED)))
 		goto direct;
 	o = owner_get(GFP_NOWAIT);	/* a free never reclaims */
-	if (!o || !owner_enter(o))
+	if (!o || !owner_enter_slow(o))
 		goto direct;
 	owner_note_cache(o, s->id);
 	pcs = &o->pcs[s->id];
@@ -505,7 +542,7 @@ void slab_free_slow(struct kmem_cache *s, void *obj, unsigned long caller)
 		 * slabs, outside the owner section. */
 		owner_exit(o);
 		sheaf_discard(s, sheaf);
-		if (!owner_enter(o))
+		if (!owner_enter_slow(o))
 			goto direct;
 		if (pcs->main && pcs->main->size < pcs->main->capacity)
 			goto push;
@@ -607,7 +644,8 @@ static void flush_owners(struct kmem_cache *s, bool detach)
 	list_for_each(pos, &owners_list) {
 		struct slub_owner *o = list_entry(pos, struct slub_owner, list);
 
-		__atomic_store_n(&o->stop, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(ukmem_sheaf_fence ? &o->stop_fenced : &o->stop, OWNER_STOP_FLUSH,
+				 __ATOMIC_SEQ_CST);
 	}
 	/* Without membarrier the owners fence on entry (ukmem_sheaf_fence),
 	 * so the handshake holds either way. */
@@ -625,7 +663,8 @@ static void flush_owners(struct kmem_cache *s, bool detach)
 				;
 			owner_flush(o, s, detach);
 		}
-		__atomic_store_n(&o->stop, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(ukmem_sheaf_fence ? &o->stop_fenced : &o->stop, 0,
+				 __ATOMIC_RELEASE);
 	}
 	ukmem_unlock(&owners_lock);
 }
@@ -678,8 +717,10 @@ void sheaves_cache_destroy(struct kmem_cache *s)
 /* Make the cache that sheaves come from (kmalloc.c calls this at start). */
 void sheaves_init(void)
 {
-	/* Decide once, before any owner exists, who pays for the fence. */
-	ukmem_sheaf_fence = !ukmem_plat_membarrier();
+	/* Decide once, before any owner exists, who pays for the fence (a
+	 * test may have chosen the owners already: test_slab_stress). */
+	if (!ukmem_plat_membarrier())
+		ukmem_sheaf_fence = 1;
 	sheaf_cache = slub_create_cache("slab_sheaf",
 					(unsigned int)(sizeof(struct slab_sheaf) +
 						       SHEAF_MAX_CAPACITY * sizeof(void *)),

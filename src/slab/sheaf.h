@@ -22,7 +22,10 @@ struct slub_pcs {
  * fast path needs no bounds check. */
 struct slub_owner {
 	int busy;		/* in a sheaf operation */
-	int stop;		/* a flusher owns the sheaves */
+	int stop;		/* OWNER_STOP_FLUSH: a flusher owns the sheaves;
+				 * OWNER_STOP_FENCED for good where the OS has
+				 * no membarrier (then stop_fenced says it) */
+	int stop_fenced;	/* a flusher owns the sheaves, no membarrier */
 	unsigned int nr_ids;	/* one past the highest cache id it held sheaves of:
 				 * the walks over pcs stop there */
 	struct list_head list;	/* owners_list, or spare_owners once its thread left */
@@ -45,29 +48,33 @@ extern UKMEM_THREAD_LOCAL struct slub_owner *ukmem_current_owner SHEAF_HIDDEN;
 /* Set when the OS has no membarrier: owners then fence themselves. */
 extern int ukmem_sheaf_fence SHEAF_HIDDEN;
 
+#define OWNER_STOP_FLUSH 1
+#define OWNER_STOP_FENCED 2
+
 #if defined(__SANITIZE_THREAD__)
 /* TSan does not know membarrier (nor fences): sequentially consistent
  * busy store and stop load make the handshake visible to it. */
 #define BUSY_STORE_MEMORDER __ATOMIC_SEQ_CST
 #define STOP_LOAD_MEMORDER __ATOMIC_SEQ_CST
-#define owner_fence() do { } while (0)
 #else
 #define BUSY_STORE_MEMORDER __ATOMIC_RELAXED
 #define STOP_LOAD_MEMORDER __ATOMIC_ACQUIRE
-#define owner_fence() do { \
-	if (__builtin_expect(ukmem_sheaf_fence, 0)) \
-		__atomic_thread_fence(__ATOMIC_SEQ_CST); \
-} while (0)
 #endif
 
-/* Enter a sheaf operation: false if a signal handler found its own thread
- * already inside one, or a flusher holds the sheaves. */
+/*
+ * Enter a sheaf operation on the fast path: false if a signal handler
+ * found its own thread already inside one, or the stop word is set (a
+ * flusher holds the sheaves, or the owner must fence itself first: no
+ * membarrier, OWNER_STOP_FENCED).  The caller then takes its slow path,
+ * which enters with owner_enter_slow(); so the fast paths call nothing
+ * and keep no stack frame, and owners without membarrier only lose the
+ * inline fast path, never correctness.
+ */
 static inline __attribute__((always_inline)) bool owner_enter(struct slub_owner *o)
 {
 	if (__atomic_load_n(&o->busy, __ATOMIC_RELAXED))
 		return false;
 	__atomic_store_n(&o->busy, 1, BUSY_STORE_MEMORDER);
-	owner_fence();
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (__builtin_expect(__atomic_load_n(&o->stop, STOP_LOAD_MEMORDER), 0)) {
 		__atomic_store_n(&o->busy, 0, __ATOMIC_RELEASE);
@@ -100,25 +107,34 @@ static inline __attribute__((always_inline)) void *slab_post_alloc(struct kmem_c
 	return obj;
 }
 
-/* The fast path alone: an object of s from this thread's main sheaf, or
- * NULL when it has none (the caller then takes slab_alloc_slow). */
-static inline __attribute__((always_inline)) void *slab_alloc_fast(struct kmem_cache *s,
-								    gfp_t gfp)
+/* The fast path alone: an object of s (whose id is id: a caller that
+ * keeps the id saves loading s) from this thread's main sheaf, or NULL
+ * when it has none (the caller then takes slab_alloc_slow). */
+static inline __attribute__((always_inline)) void *slab_alloc_fast_id(struct kmem_cache *s,
+								       unsigned int id, gfp_t gfp)
 {
 	struct slub_owner *o = ukmem_current_owner;
 
 	if (owner_enter(o)) {
-		struct slab_sheaf *sheaf = o->pcs[s->id].main;
+		struct slab_sheaf *sheaf = o->pcs[id].main;
 
 		if (__builtin_expect(sheaf && sheaf->size, 1)) {
 			void *obj = sheaf->objects[--sheaf->size];
 
 			owner_exit(o);
+			if (!obj)
+				__builtin_unreachable();	/* sheaves hold objects */
 			return slab_post_alloc(s, obj, gfp);
 		}
 		owner_exit(o);
 	}
 	return NULL;
+}
+
+static inline __attribute__((always_inline)) void *slab_alloc_fast(struct kmem_cache *s,
+								    gfp_t gfp)
+{
+	return slab_alloc_fast_id(s, s->id, gfp);
 }
 
 /* Allocate an object of s for a caller that asked for orig_size bytes

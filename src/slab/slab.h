@@ -192,6 +192,8 @@ struct kmem_cache {
 	uint32_t reciprocal_size;	/* for object index without division */
 	unsigned int size_mask;		/* size - 1 for power-of-two sizes, else 0 */
 	unsigned int slab_shift;	/* PAGE_SHIFT + the preferred slab order */
+	unsigned int size_tz;		/* size = odd << size_tz ... */
+	uint64_t size_inv;		/* ... and odd * size_inv = 1 mod 2^64 */
 	unsigned long random;		/* free pointer secret */
 	slab_flags_t flags;
 	void (*ctor)(void *);
@@ -252,11 +254,21 @@ static inline void *slab_object(const struct kmem_cache *s, const struct slab *s
 static inline bool slab_off_is_object(const struct kmem_cache *s, const struct slab *slab,
 				      uintptr_t off)
 {
+	uint64_t q;
+
 	if (s->size_mask)
 		return !(off & s->size_mask);
 	off -= s->red_left_pad;	/* debug caches: each object follows its left red zone */
-	return off < (uintptr_t)slab_objects(slab) * s->size &&
-	       off == (uintptr_t)off_to_index(s, off) * s->size;
+	/*
+	 * Division by multiplication (Granlund and Montgomery): for off a
+	 * multiple of size, off * size_inv is off / size shifted left by
+	 * size_tz, and rotating it right gives the object index; for any
+	 * other off the rotation is above 2^64 / size, far above the object
+	 * count.  One compare tests both "a multiple" and "in the slab".
+	 */
+	q = (uint64_t)off * s->size_inv;
+	q = (q >> s->size_tz) | (q << ((64 - s->size_tz) & 63));
+	return q < slab_objects(slab);
 }
 
 /* Is obj, an address in slab on its page page, an object start?  Slabs

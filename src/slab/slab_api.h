@@ -25,6 +25,13 @@ bool slab_ensure_init(void);
  * at boot, and the slab layer's start does for a start on first use. */
 void slab_apply_options(const struct ukmem_options *opt);
 
+/* The id of cache s, which indexes a thread's sheaves: a caller that
+ * keeps it (the malloc front) passes it to slab_alloc_fast_id(). */
+static inline unsigned int slab_cache_id(const struct kmem_cache *s)
+{
+	return s->id;
+}
+
 /*
  * kfree's fast path for p in page (its own struct page): free p if it is
  * in a slab (a bad object pointer or a double free is reported, and

@@ -96,6 +96,17 @@ void print_slab_info(const struct slab *slab)
 
 /* ---- geometry ------------------------------------------------------------ */
 
+/* The inverse of odd m modulo 2^64, by Newton's iteration: m * m = 1
+ * modulo 8, and each step doubles the bits that are right (3, 6, ... 96). */
+static uint64_t inverse_mod_2_64(uint64_t m)
+{
+	uint64_t inv = m;
+
+	for (int i = 0; i < 5; i++)
+		inv *= 2 - m * inv;
+	return inv;
+}
+
 static unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigned int size)
 {
 	if (flags & SLAB_HWCACHE_ALIGN) {
@@ -201,6 +212,8 @@ static bool calculate_sizes(struct kmem_cache *s)
 	size = ALIGN(size, s->align);
 	s->size = size;
 	s->size_mask = !(size & (size - 1)) && !(flags & SLAB_RED_ZONE) ? size - 1 : 0;
+	s->size_tz = (unsigned int)__builtin_ctz(size);
+	s->size_inv = inverse_mod_2_64(size >> s->size_tz);
 	order = calculate_order(size);
 	if (order < 0)
 		return false;

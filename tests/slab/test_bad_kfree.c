@@ -147,6 +147,72 @@ TEST(double_kfree_right_away)
 	expect_allocator_sound(OBJ_SIZE);
 }
 
+/*
+ * Objects whose size is not a power of two: the object-start test divides
+ * by multiplication (slab.h).  Every inner offset of an object, every
+ * multiple of the size past the slab's last object (its tail waste), and
+ * an address just before the slab are refused; every object start of the
+ * slab is accepted (the whole slab allocated, then freed).
+ */
+static void check_object_starts(struct kmem_cache *s, unsigned int size)
+{
+	void *objs[512];
+	unsigned int n = 0, nobj;
+	struct slab *slab;
+	char *base;
+	size_t mark;
+
+	objs[n] = kmem_cache_alloc(s, GFP_KERNEL);
+	ASSERT_NOT_NULL(objs[n]);
+	slab = slab_of(objs[n++]);
+	nobj = slab->objects;
+	ASSERT_TRUE(nobj <= 256);
+	base = slab_address(slab);
+	/* Fill the slab: the objects of other slabs are kept aside. */
+	while (slab->inuse < nobj && n < 512) {
+		objs[n] = kmem_cache_alloc(s, GFP_KERNEL);
+		ASSERT_NOT_NULL(objs[n]);
+		n++;
+	}
+	ASSERT_EQ(slab->inuse, nobj);
+	mark = log_mark();
+	for (unsigned int off = 1; off < size; off += (off < 16 ? 1 : 7))
+		kfree(base + off);
+	for (unsigned int i = 1; i <= 3; i++)
+		kfree(base + (size_t)(nobj - 1) * size + i * 8);
+	/* Multiples of size past the last object, still inside the slab. */
+	for (size_t off = (size_t)nobj * size; off + 1 < (PAGE_SIZE << compound_order(slab_page(slab)));
+	     off += size)
+		kfree(base + off);
+	EXPECT_UEQ(slab->inuse, nobj);	/* nothing freed */
+	EXPECT_TRUE(log_count_since(mark, "Invalid object pointer") > 0);
+	EXPECT_EQ(log_count_since(mark, "Invalid object pointer"),
+		  log_count_since(mark, "BUG "));
+	/* Every object start is one. */
+	mark = log_mark();
+	for (unsigned int i = 0; i < n; i++)
+		kmem_cache_free(s, objs[i]);
+	EXPECT_LOG_SILENT(mark);
+	kmem_cache_shrink(s);
+	EXPECT_EQ(ukmem_slab_validate(), 0);
+}
+
+TEST(inner_pointers_of_odd_sizes_are_refused)
+{
+	static const unsigned int sizes[] = { 24, 40, 96, 192, 200, 328, 1000, 3000 };
+
+	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		char name[32];
+		struct kmem_cache *s;
+
+		snprintf(name, sizeof(name), "odd-%u", sizes[i]);
+		s = kmem_cache_create(name, sizes[i], 8, SLAB_NO_MERGE, NULL);
+		ASSERT_NOT_NULL(s);
+		check_object_starts(s, s->size);
+		kmem_cache_destroy(s);
+	}
+}
+
 /* Two objects of one slab among p[0..n): *victim and *neighbour; false
  * if there are none. */
 static bool two_of_one_slab(void **p, int n, void **victim, void **neighbour)
@@ -325,6 +391,7 @@ TEST(bad_kfree_of_a_large_kmalloc)
 RUN_TESTS_SETUP(setup,
 	T(kfree_of_foreign_pointers),
 	T(kfree_of_an_inner_pointer),
+	T(inner_pointers_of_odd_sizes_are_refused),
 	T(double_kfree_right_away),
 	T(double_kfree_after_many_frees),
 	T(double_kfree_of_an_object_on_a_slab_freelist),

@@ -22,6 +22,8 @@
 
 #include <pthread.h>
 
+#include "slab/sheaf.h"
+
 /* Sized for a few seconds in a Debug build; sanitizers run fewer. */
 #if UNDER_TSAN
 #define OPS_PER_THREAD 10000
@@ -56,9 +58,20 @@ static unsigned long corrupt_objects;	/* atomic */
 static unsigned long failed_allocs;	/* atomic */
 static int stop_flusher;		/* atomic */
 
+/* UKMEM_TEST_SHEAF_FENCE=1 (ctest's slab/test_slab_stress_fenced): every
+ * owner fences itself, as where the OS has no membarrier. */
+static bool fenced_mode(void)
+{
+	const char *v = getenv("UKMEM_TEST_SHEAF_FENCE");
+
+	return v && !strcmp(v, "1");
+}
+
 static void setup(void)
 {
 	log_setup();
+	if (fenced_mode())
+		ukmem_sheaf_fence = 1;	/* before any owner exists */
 	if (ukmem_init("mem=256M") != 0) {
 		fprintf(stderr, "ukmem_init failed\n");
 		exit(2);
@@ -467,7 +480,25 @@ TEST(shrink_and_destroy_flush_other_live_threads)
 	EXPECT_EQ(ukmem_slab_validate(), 0);
 }
 
+/* The owners are in the mode the run asked for: a fenced owner's stop
+ * word turns every inline fast path to the slow path, which fences. */
+TEST(owners_fence_themselves_in_fenced_mode)
+{
+	void *p = kmem_cache_alloc(dedicated, GFP_KERNEL);
+
+	ASSERT_NOT_NULL(p);
+	kmem_cache_free(dedicated, p);
+	if (fenced_mode()) {
+		EXPECT_EQ(ukmem_sheaf_fence, 1);
+		EXPECT_EQ(ukmem_current_owner->stop, OWNER_STOP_FENCED);
+	} else if (ukmem_plat_membarrier()) {
+		EXPECT_EQ(ukmem_sheaf_fence, 0);
+		EXPECT_EQ(ukmem_current_owner->stop, 0);
+	}
+}
+
 RUN_TESTS_SETUP(setup,
+	T(owners_fence_themselves_in_fenced_mode),
 	T(stress_2_threads),
 	T(stress_4_threads),
 	T(stress_4_threads_with_a_flusher),
