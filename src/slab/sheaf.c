@@ -61,6 +61,23 @@
  * id it ever held sheaves of (nr_ids): a thread that used a few caches
  * costs a few slots at exit, not the whole table.
  *
+ * Slab affinity.  Objects that two threads use from one slab may share a
+ * cache line, which then moves between their CPUs on every write
+ * (passive false sharing: alloc_bench's mthread and falseshare).  Each
+ * owner has a tag, a small number reused as owners come and go, and a
+ * sheaf refill takes from the owner's own partial slabs first, and marks
+ * the slab it took from as its own (slub_get_objects_tagged).  A thread
+ * that frees its own objects thus keeps to its own slabs, as mimalloc's
+ * thread-local pages do, without any per-object ownership test: a
+ * remote free still goes into the freeing thread's sheaf (the cheapest
+ * route back, docs/design/cross-thread.md).  The tags are a preference:
+ * a refill that finds only other live threads' slabs among the first
+ * few takes a new slab, unless the partial list is longer than that.
+ * Only caches whose objects can share a cache line (a size that is not
+ * a multiple of the line) use tags at all; objects that fill whole lines
+ * cannot be falsely shared, and their remote frees are best reused at
+ * once, while they are in the freeing CPU's cache.
+ *
  * Debugging.  Caches with slub_debug flags have no sheaves, and while a
  * debug tool watches every cache (debug/debug.h) none has: the slow paths
  * then send each allocation and free to slab_hooks.c, and
@@ -89,6 +106,44 @@ static struct list_head owners_list = { &owners_list, &owners_list };
 static struct list_head spare_owners = { &spare_owners, &spare_owners };
 static unsigned int nr_spare_owners;
 static struct kmem_cache *sheaf_cache;	/* struct slab_sheaf, no sheaves */
+
+/* Tags of live owners (threads), changed under owners_lock, read without
+ * it: tag t is bit t - 1.  A thread's owner takes the lowest free tag
+ * and gives it back at exit, so the slabs of a thread that exited pass to
+ * the next new one.  Beyond OWNER_TAGS live threads, tag 0: no affinity. */
+#define OWNER_TAGS 4096
+#define TAG_WORD_BITS (8 * sizeof(unsigned long))
+static unsigned long owner_tags_used[OWNER_TAGS / TAG_WORD_BITS];
+
+static unsigned int owner_tag_get(void)
+{
+	for (unsigned int i = 0; i < OWNER_TAGS / TAG_WORD_BITS; i++) {
+		unsigned long free_bits = ~owner_tags_used[i];
+
+		if (free_bits) {
+			unsigned int bit = (unsigned int)__builtin_ctzl(free_bits);
+
+			__atomic_fetch_or(&owner_tags_used[i], 1UL << bit, __ATOMIC_RELAXED);
+			return i * (unsigned int)TAG_WORD_BITS + bit + 1;
+		}
+	}
+	return 0;
+}
+
+static void owner_tag_put(unsigned int tag)
+{
+	if (tag)
+		__atomic_fetch_and(&owner_tags_used[(tag - 1) / TAG_WORD_BITS],
+				   ~(1UL << ((tag - 1) % TAG_WORD_BITS)), __ATOMIC_RELAXED);
+}
+
+bool sheaf_owner_tag_live(unsigned int tag)
+{
+	if (!tag || tag > OWNER_TAGS)
+		return false;
+	return (__atomic_load_n(&owner_tags_used[(tag - 1) / TAG_WORD_BITS], __ATOMIC_RELAXED) >>
+		((tag - 1) % TAG_WORD_BITS)) & 1;
+}
 
 /* ---- sheaves --------------------------------------------------------------- */
 
@@ -148,22 +203,56 @@ static void sheaf_discard(struct kmem_cache *s, struct slab_sheaf *sheaf)
 	sheaf_free(sheaf);
 }
 
-static struct slab_sheaf *barn_take(struct kmem_cache *s, bool full)
+/* A full sheaf for the owner tagged tag (0: any) or an empty one (full
+ * false) from the node's barn; NULL if there is none.  A full sheaf of
+ * another live thread's objects (a remote sheaf, barn_put_full) is left
+ * for that thread (slab affinity): the first of the caller's own is
+ * taken, else the first of nobody's or of a thread that is gone. */
+#define BARN_SCAN MAX_FULL_SHEAVES
+static struct slab_sheaf *barn_take_for(struct kmem_cache *s, bool full, unsigned int tag)
 {
 	struct node_barn *barn = &s->node[numa_mem_id()].barn;
 	struct list_head *list = full ? &barn->sheaves_full : &barn->sheaves_empty;
 	unsigned int *count = full ? &barn->nr_full : &barn->nr_empty;
 	struct slab_sheaf *sheaf = NULL;
+	struct list_head *pos;
+	int scanned = 0;
 
 	if (!__atomic_load_n(count, __ATOMIC_RELAXED) || !ukmem_lock(&barn->lock))
 		return NULL;
-	if (!list_empty(list)) {
-		sheaf = list_first_entry(list, struct slab_sheaf, barn_list);
+	for (pos = list->next; pos != list && scanned < BARN_SCAN; pos = pos->next, scanned++) {
+		struct slab_sheaf *cand = list_entry(pos, struct slab_sheaf, barn_list);
+
+		if (!full || !tag || cand->tag == tag) {
+			sheaf = cand;	/* the caller's own objects: the best */
+			break;
+		}
+		if (!sheaf && (!cand->tag || !sheaf_owner_tag_live(cand->tag)))
+			sheaf = cand;	/* nobody's: taken if none is the caller's */
+	}
+	if (sheaf) {
 		list_del(&sheaf->barn_list);
 		__atomic_store_n(count, *count - 1, __ATOMIC_RELAXED);
 	}
 	ukmem_unlock(&barn->lock);
 	return sheaf;
+}
+
+static struct slab_sheaf *barn_take(struct kmem_cache *s, bool full)
+{
+	return barn_take_for(s, full, 0);
+}
+
+static bool barn_put(struct kmem_cache *s, struct slab_sheaf *sheaf, bool full);
+
+/* Park a full sheaf at the barn for anybody (tag 0: a main sheaf, whose
+ * objects its thread freed itself), or for the owner of its first
+ * object's slab (remote: its objects mostly come from that thread). */
+static bool barn_put_full(struct kmem_cache *s, struct slab_sheaf *sheaf, bool remote)
+{
+	sheaf->tag = remote && sheaf->size ?
+		slab_owner_tag_lockless(page_slab(virt_to_page(sheaf->objects[0]))) : 0;
+	return barn_put(s, sheaf, true);
 }
 
 /* Park a sheaf at the barn; false if the barn has enough of that kind. */
@@ -257,6 +346,7 @@ static struct slub_owner *owner_get(gfp_t gfp)
 			return NULL;
 		}
 	}
+	o->tag = owner_tag_get();
 	o->stop = owner_stop_idle();
 	list_add(&o->list, &owners_list);
 	current_owner = o;
@@ -292,17 +382,19 @@ static void owner_flush(struct slub_owner *o, struct kmem_cache *s, bool detach)
 
 	for (unsigned int id = lo; id < hi; id++) {
 		struct slub_pcs *pcs = &o->pcs[id];
-		struct slab_sheaf *sheaves[2] = { pcs->main, pcs->spare };
+		struct slab_sheaf *sheaves[3] = { pcs->main, pcs->spare, o->remote[id] };
 
-		for (int i = 0; i < 2; i++) {
+		for (int i = 0; i < 3; i++) {
 			if (!sheaves[i])
 				continue;
 			sheaf_flush(sheaves[i]->cache, sheaves[i]);
 			if (detach)
 				sheaf_free(sheaves[i]);
 		}
-		if (detach)
+		if (detach) {
 			pcs->main = pcs->spare = NULL;
+			o->remote[id] = NULL;
+		}
 	}
 }
 
@@ -322,6 +414,9 @@ static void owner_exit_hook(void *arg)
 	o->busy = 0;
 	o->stop_fenced = 0;
 	ukmem_lock(&owners_lock);
+	/* The tag is free for the next thread, which inherits the slabs. */
+	owner_tag_put(o->tag);
+	o->tag = 0;
 	if (nr_spare_owners < SPARE_OWNERS_MAX) {
 		list_add(&o->list, &spare_owners);
 		nr_spare_owners++;
@@ -396,7 +491,7 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node, unsigned long c
 		pcs->spare = sheaf;
 		return pop_locked_owner(s, o, gfp);
 	}
-	full = barn_take(s, true);
+	full = barn_take_for(s, true, o->tag);
 	if (full) {
 		sheaf = pcs->main;
 		pcs->main = full;
@@ -426,7 +521,8 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node, unsigned long c
 		sheaf = sheaf_alloc(s, gfp);
 	if (!sheaf)
 		return alloc_direct(s, gfp, node);
-	sheaf->size = slub_get_objects(s, gfp, NUMA_NO_NODE, sheaf->objects, refill_count(sheaf));
+	sheaf->size = slub_get_objects_tagged(s, gfp, NUMA_NO_NODE, sheaf->objects,
+					      refill_count(sheaf), s->line_shared ? o->tag : 0);
 	for (unsigned int i = 0; i < sheaf->size; i++)	/* free until popped */
 		kasan_poison_free(s, sheaf->objects[i]);
 	if (!sheaf->size) {
@@ -494,6 +590,61 @@ void slab_free_bad(struct kmem_cache *s, struct slab *slab, void *obj, bool doub
 	pr_err("FIX %s: Object at 0x%p not freed\n", s->name, obj);
 }
 
+/*
+ * Remote frees.  An object of a slab another live thread refills from
+ * (slab affinity, above) is that thread's: freed here, it goes to the
+ * cache's remote sheaf, which this thread never allocates from.  A full
+ * remote sheaf is parked at the barn, where a thread that runs out
+ * takes it whole (in a producer/consumer pair, the producer), or goes
+ * back to its slabs when the barn has enough: either way the object is
+ * not reused by this thread next to its own, and no cache line ends up
+ * written by two threads (alloc_bench's falseshare), at the cost of no
+ * atomic operation per object.  docs/design/cross-thread.md compares
+ * this with mimalloc's and snmalloc's routes.
+ */
+static bool free_is_remote(struct slub_owner *o, const void *obj)
+{
+	unsigned int tag = slab_owner_tag_lockless(page_slab(virt_to_page(obj)));
+
+	return tag && tag != o->tag;
+}
+
+/* Called inside the owner section, which it leaves. */
+static void free_remote(struct kmem_cache *s, struct slub_owner *o, void *obj)
+{
+	struct slab_sheaf *sheaf = o->remote[s->id];
+
+	if (sheaf && sheaf->size < sheaf->capacity) {
+		sheaf->objects[sheaf->size++] = obj;
+		owner_exit(o);
+		kasan_poison_free(s, obj);
+		return;
+	}
+	/* Full, or none yet: park or flush it and take an empty one, outside
+	 * the owner section (barn lock, list_lock, page allocator). */
+	o->remote[s->id] = NULL;
+	owner_exit(o);
+	if (sheaf && barn_put_full(s, sheaf, true))
+		sheaf = NULL;
+	if (sheaf)
+		sheaf_flush(s, sheaf);
+	else if (!(sheaf = barn_take(s, false)))
+		sheaf = sheaf_alloc(s, GFP_NOWAIT);
+	if (sheaf && owner_enter_slow(o)) {
+		if (!o->remote[s->id]) {
+			o->remote[s->id] = sheaf;
+			sheaf->objects[sheaf->size++] = obj;
+			owner_exit(o);
+			kasan_poison_free(s, obj);
+			return;
+		}
+		owner_exit(o);	/* a signal handler made one meanwhile */
+	}
+	if (sheaf)
+		sheaf_free(sheaf);
+	slub_put_objects(s, &obj, 1);
+}
+
 __attribute__((noinline, cold))
 void slab_free_slow(struct kmem_cache *s, void *obj, unsigned long caller)
 {
@@ -514,11 +665,16 @@ void slab_free_slow(struct kmem_cache *s, void *obj, unsigned long caller)
 		goto direct;
 	owner_note_cache(o, s->id);
 	pcs = &o->pcs[s->id];
-	/* The fast path's naive check, on both sheaves: a full main may
-	 * have just become the spare. */
-	if (sheaf_top_is(pcs->main, obj) || sheaf_top_is(pcs->spare, obj)) {
+	/* The fast path's naive check, on every sheaf: a full main may have
+	 * just become the spare. */
+	if (sheaf_top_is(pcs->main, obj) || sheaf_top_is(pcs->spare, obj) ||
+	    sheaf_top_is(o->remote[s->id], obj)) {
 		owner_exit(o);
 		slab_free_bad(s, page_slab(virt_to_page(obj)), obj, true);
+		return;
+	}
+	if (free_is_remote(o, obj)) {
+		free_remote(s, o, obj);
 		return;
 	}
 	if (pcs->main && pcs->main->size < pcs->main->capacity)
@@ -532,7 +688,7 @@ void slab_free_slow(struct kmem_cache *s, void *obj, unsigned long caller)
 	if (pcs->main && (empty = barn_take(s, false))) {
 		sheaf = pcs->main;
 		pcs->main = empty;
-		if (barn_put(s, sheaf, true))
+		if (barn_put_full(s, sheaf, false))
 			goto push;
 		if (!pcs->spare) {
 			pcs->spare = sheaf;
@@ -555,7 +711,7 @@ void slab_free_slow(struct kmem_cache *s, void *obj, unsigned long caller)
 	sheaf = pcs->main;
 	pcs->main = NULL;
 	owner_exit(o);
-	if (sheaf && barn_put(s, sheaf, true))
+	if (sheaf && barn_put_full(s, sheaf, false))
 		sheaf = NULL;
 	if (sheaf)
 		sheaf_flush(s, sheaf);

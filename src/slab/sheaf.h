@@ -28,8 +28,12 @@ struct slub_owner {
 	int stop_fenced;	/* a flusher owns the sheaves, no membarrier */
 	unsigned int nr_ids;	/* one past the highest cache id it held sheaves of:
 				 * the walks over pcs stop there */
+	unsigned int tag;	/* marks the slabs it refills from (slab affinity) */
 	struct list_head list;	/* owners_list, or spare_owners once its thread left */
 	struct slub_pcs pcs[SLAB_MAX_CACHES];
+	/* Per cache, the objects of other threads' slabs this thread freed
+	 * (sheaf.c, "Remote frees"): never allocated from here. */
+	struct slab_sheaf *remote[SLAB_MAX_CACHES];
 };
 
 /* Until a thread allocates for the first time its owner is
@@ -173,6 +177,10 @@ static inline __attribute__((always_inline)) bool sheaf_top_is(const struct slab
  * object == freelist head).  page is obj's own page, which gives obj's
  * offset in the slab without computing the slab's address.
  *
+ * An object of another thread's slab (slab_owner_tag) goes to the
+ * remote sheaf of the cache instead, apart from this thread's own
+ * objects (sheaf.c, "Remote frees").
+ *
  * The object itself is neither read nor written: the sheaf stores the
  * pointer.  A line that a free does not touch is a line that a thread
  * freeing another thread's object does not steal from that thread's
@@ -191,7 +199,11 @@ static inline __attribute__((always_inline)) void slab_free(struct kmem_cache *s
 		return;
 	}
 	if (owner_enter(o)) {
-		struct slab_sheaf *sheaf = o->pcs[s->id].main;
+		unsigned int tag = slab_owner_tag_lockless(slab);
+		/* This thread's own objects to its main sheaf, other
+		 * threads' to its remote sheaf of the cache. */
+		struct slab_sheaf *sheaf = tag == o->tag || !tag ? o->pcs[s->id].main
+								 : o->remote[s->id];
 
 		if (__builtin_expect(sheaf && sheaf->size < sheaf->capacity, 1)) {
 			if (__builtin_expect(sheaf_top_is(sheaf, obj), 0)) {

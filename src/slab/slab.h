@@ -82,6 +82,9 @@ struct slab {
 			unsigned int inuse : 16;
 			unsigned int objects : 15;
 			unsigned int frozen : 1;
+#if __SIZEOF_LONG__ == 8
+			unsigned int owner_tag;	/* who refilled from it last */
+#endif
 		};
 	};
 	unsigned int __page_type;
@@ -122,6 +125,56 @@ static inline void slab_set_inuse(struct slab *slab, unsigned int inuse)
 	__atomic_store_n(&slab->counters, counters, __ATOMIC_RELAXED);
 }
 
+/*
+ * The tag of the owner (thread) that last refilled its sheaves from the
+ * slab, 0 for none (sheaf.c, "Slab affinity"): refills prefer their own
+ * slabs, so two threads rarely hold objects of one slab, nor write one
+ * cache line.  list_lock held.
+ */
+#if __SIZEOF_LONG__ == 8
+static inline unsigned int slab_owner_tag(const struct slab *slab)
+{
+	return (unsigned int)(slab->counters >> 32);
+}
+
+/* The same without list_lock (kfree's fast path): a hint, which a refill
+ * may change at any time. */
+static inline unsigned int slab_owner_tag_lockless(const struct slab *slab)
+{
+	return (unsigned int)(__atomic_load_n(&slab->counters, __ATOMIC_RELAXED) >> 32);
+}
+
+static inline void slab_set_owner_tag(struct slab *slab, unsigned int tag)
+{
+	unsigned long counters = (slab->counters & 0xffffffffUL) | ((unsigned long)tag << 32);
+
+	__atomic_store_n(&slab->counters, counters, __ATOMIC_RELAXED);
+}
+#else
+/* 32-bit targets (embedded, mostly one core) have no room in the word:
+ * every slab is everybody's. */
+static inline unsigned int slab_owner_tag(const struct slab *slab)
+{
+	(void)slab;
+	return 0;
+}
+
+static inline unsigned int slab_owner_tag_lockless(const struct slab *slab)
+{
+	(void)slab;
+	return 0;
+}
+
+static inline void slab_set_owner_tag(struct slab *slab, unsigned int tag)
+{
+	(void)slab;
+	(void)tag;
+}
+#endif
+
+/* Does tag belong to a live owner (a thread)?  Lock-free, a hint. */
+bool sheaf_owner_tag_live(unsigned int tag);
+
 static inline struct page *slab_page(const struct slab *slab)
 {
 	return (struct page *)(void *)slab;
@@ -138,6 +191,7 @@ struct slab_sheaf {
 	unsigned int size;
 	unsigned int capacity;
 	unsigned int refills;		/* refills so far, up to a few (sheaf.c) */
+	unsigned int tag;		/* full at a barn: whose objects (sheaf.c) */
 	struct kmem_cache *cache;
 	union {
 		struct list_head barn_list;	/* in a barn */
@@ -192,6 +246,7 @@ struct kmem_cache {
 	uint32_t reciprocal_size;	/* for object index without division */
 	unsigned int size_mask;		/* size - 1 for power-of-two sizes, else 0 */
 	unsigned int slab_shift;	/* PAGE_SHIFT + the preferred slab order */
+	unsigned int line_shared;	/* objects may share a cache line: slab affinity */
 	unsigned int size_tz;		/* size = odd << size_tz ... */
 	uint64_t size_inv;		/* ... and odd * size_inv = 1 mod 2^64 */
 	unsigned long random;		/* free pointer secret */
@@ -339,6 +394,10 @@ struct kmem_cache *slub_create_cache(const char *name, unsigned int size, unsign
  */
 unsigned int slub_get_objects(struct kmem_cache *s, gfp_t gfp, int node, void **p,
 			      unsigned int count);
+/* The same for the owner tagged tag (a sheaf refill): slabs it refilled
+ * from before come first, and the slab it takes from becomes its own. */
+unsigned int slub_get_objects_tagged(struct kmem_cache *s, gfp_t gfp, int node, void **p,
+				     unsigned int count, unsigned int tag);
 
 /* Give objects back to their slabs (any slabs, any nodes).  Checks every
  * object: not a slab object of s, not an object start, already free ->

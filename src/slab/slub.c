@@ -212,6 +212,9 @@ static bool calculate_sizes(struct kmem_cache *s)
 	size = ALIGN(size, s->align);
 	s->size = size;
 	s->size_mask = !(size & (size - 1)) && !(flags & SLAB_RED_ZONE) ? size - 1 : 0;
+	/* Objects that fill whole cache lines never share one (slabs start
+	 * on a page): only the others need slab affinity (sheaf.c). */
+	s->line_shared = size % CACHE_LINE_SIZE != 0;
 	s->size_tz = (unsigned int)__builtin_ctz(size);
 	s->size_inv = inverse_mod_2_64(size >> s->size_tz);
 	order = calculate_order(size);
@@ -651,8 +654,40 @@ static unsigned int take_from_slab_locked(struct kmem_cache *s, struct slab *sla
 	return i;
 }
 
+/*
+ * The partial slab a refill for tag takes from: the first of the first
+ * PARTIAL_SCAN that is tag's, nobody's, or a thread's that is gone.  If
+ * they all belong to live threads, NULL (a new slab: no cache line is
+ * shared with them), unless the list is longer than that, when the first
+ * is taken over: memory stays bounded by what is free, whoever freed it.
+ * tag 0 takes the first.  list_lock held, the list not empty.
+ */
+#define PARTIAL_SCAN 16
+static struct slab *pick_partial_locked(struct kmem_cache_node *n, unsigned int tag)
+{
+	struct slab *first = list_first_entry(&n->partial, struct slab, slab_list);
+	struct list_head *pos = &first->slab_list;
+
+	if (!tag)
+		return first;
+	for (int i = 0; i < PARTIAL_SCAN && pos != &n->partial; i++, pos = pos->next) {
+		struct slab *slab = list_entry(pos, struct slab, slab_list);
+		unsigned int t = slab_owner_tag(slab);
+
+		if (t == tag || !t || !sheaf_owner_tag_live(t))
+			return slab;
+	}
+	return n->nr_partial > PARTIAL_SCAN ? first : NULL;
+}
+
 unsigned int slub_get_objects(struct kmem_cache *s, gfp_t gfp, int node, void **p,
 			      unsigned int count)
+{
+	return slub_get_objects_tagged(s, gfp, node, p, count, 0);
+}
+
+unsigned int slub_get_objects_tagged(struct kmem_cache *s, gfp_t gfp, int node, void **p,
+				     unsigned int count, unsigned int tag)
 {
 	unsigned int got = 0;
 	int nid;
@@ -671,9 +706,11 @@ unsigned int slub_get_objects(struct kmem_cache *s, gfp_t gfp, int node, void **
 
 		if (!list_lock(n))
 			break;
-		while (got < count && !list_empty(&n->partial)) {
-			slab = list_first_entry(&n->partial, struct slab, slab_list);
+		while (got < count && !list_empty(&n->partial) &&
+		       (slab = pick_partial_locked(n, tag))) {
 			got += take_from_slab_locked(s, slab, p + got, count - got);
+			if (tag)
+				slab_set_owner_tag(slab, tag);
 			if (!slab->freelist)
 				remove_partial_locked(n, slab);
 		}
@@ -691,6 +728,7 @@ unsigned int slub_get_objects(struct kmem_cache *s, gfp_t gfp, int node, void **
 		}
 		counter_add(&n->nr_slabs, 1);
 		counter_add(&n->total_objects, slab->objects);
+		slab_set_owner_tag(slab, tag);
 		got += take_from_slab_locked(s, slab, p + got, count - got);
 		if (slab->freelist)
 			add_partial_locked(n, slab, false);
