@@ -34,7 +34,8 @@
  *
  * free(p) finds p's struct page inline when p is in the arena (region 0,
  * as virt_to_page): a slab page goes to the slab fast path, which checks
- * that p is an object start and not already free; any other arena page to
+ * that p is an object start and not the object this thread freed last
+ * (it never touches the object itself: sheaf.h); any other arena page to
  * kfree (large kmalloc, with its checks).  Outside the arena: boot-area
  * blocks are ignored, KFENCE's sampled objects go back to its pool,
  * vmalloc addresses go to huge.c, anything else is a

@@ -615,9 +615,10 @@ static void free_remote(struct kmem_cache *s, struct slub_owner *o, void *obj)
 	struct slab_sheaf *sheaf = o->remote[s->id];
 
 	if (sheaf && sheaf->size < sheaf->capacity) {
+		/* Free before a flusher can see it in the sheaf. */
+		kasan_poison_free(s, obj);
 		sheaf->objects[sheaf->size++] = obj;
 		owner_exit(o);
-		kasan_poison_free(s, obj);
 		return;
 	}
 	/* Full, or none yet: park or flush it and take an empty one, outside
@@ -633,9 +634,10 @@ static void free_remote(struct kmem_cache *s, struct slub_owner *o, void *obj)
 	if (sheaf && owner_enter_slow(o)) {
 		if (!o->remote[s->id]) {
 			o->remote[s->id] = sheaf;
+			/* Free before a flusher can see it in the sheaf. */
+			kasan_poison_free(s, obj);
 			sheaf->objects[sheaf->size++] = obj;
 			owner_exit(o);
-			kasan_poison_free(s, obj);
 			return;
 		}
 		owner_exit(o);	/* a signal handler made one meanwhile */
@@ -727,9 +729,10 @@ void slab_free_slow(struct kmem_cache *s, void *obj, unsigned long caller)
 	pcs->main = sheaf;
 push:
 	sheaf = pcs->main;
+	/* Free before a flusher can see it in the sheaf. */
+	kasan_poison_free(s, obj);
 	sheaf->objects[sheaf->size++] = obj;
 	owner_exit(o);
-	kasan_poison_free(s, obj);
 	return;
 direct:
 	slub_put_objects(s, &obj, 1);

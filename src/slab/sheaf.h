@@ -211,9 +211,10 @@ static inline __attribute__((always_inline)) void slab_free(struct kmem_cache *s
 				slab_free_bad(s, slab, obj, true);
 				return;
 			}
+			/* Free before a flusher can see it in the sheaf. */
+			kasan_poison_free(s, obj);
 			sheaf->objects[sheaf->size++] = obj;
 			owner_exit(o);
-			kasan_poison_free(s, obj);
 			return;
 		}
 		owner_exit(o);

@@ -834,9 +834,10 @@ void slub_put_objects(struct kmem_cache *s, void **p, unsigned int count)
 
 	/* Objects come from sheaves in batches, mostly of one node: the
 	 * lock is kept across consecutive objects of the same node.  Every
-	 * object was checked by kfree (object start, not already free); what
-	 * is checked here is that it is this cache's and that its slab has
-	 * objects in use. */
+	 * object was checked by kfree (an object start, not the one freed
+	 * last); what is checked here is that it is this cache's, that its
+	 * slab has objects in use, and that it is not on the freelist already
+	 * (a double free that went through a sheaf). */
 	for (unsigned int i = 0; i < count; i++) {
 		void *obj = p[i];
 		struct page *page = virt_to_page(obj);
