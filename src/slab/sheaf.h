@@ -36,6 +36,9 @@ struct slub_owner {
 	struct slab_sheaf *remote[SLAB_MAX_CACHES];
 };
 
+/* An owner is one order-2 block: a thread's start zeroes 16 KiB. */
+_Static_assert(sizeof(struct slub_owner) <= 16384, "an owner fits 16 KiB");
+
 /* Until a thread allocates for the first time its owner is
  * ukmem_dummy_owner, which is always busy: the fast paths fail on it
  * without a NULL test, and the slow path makes a real owner.  After the

@@ -50,7 +50,8 @@ _Static_assert(MAX_OBJS_PER_PAGE == UKMEM_OPT_MAX_OBJECTS, "slub_min_objects= bo
 #define MIN_PARTIAL		5
 #define MAX_PARTIAL		10
 #define SLAB_NAME_MAX		64
-#define SLAB_MAX_CACHES		1000	/* ids of live caches: an owner's pcs fit 16 KiB */
+#define SLAB_MAX_CACHES		680	/* ids of live caches: an owner's sheaf slots
+					 * (3 pointers per cache) fit 16 KiB */
 #define CACHE_LINE_SIZE		64
 
 /* Debug flags that disable merging and per-owner sheaves. */
