@@ -456,22 +456,27 @@ void ukmem_kmem_cache_free(struct kmem_cache *s, void *obj)
 	struct page *page, *head;
 	struct slab *slab;
 
-	if (!obj)
-		return;
-	page = ukmem_arena_page(obj);
-	head = page ? compound_head(page) : cache_free_outside_arena(s, obj);
-	if (!head)
-		return;
+	if (__builtin_expect(ukmem_in_arena(obj), 1)) {
+		page = ukmem_arena_page_of(obj);
+		head = compound_head(page);
+	} else {
+		if (!obj)
+			return;
+		head = cache_free_outside_arena(s, obj);
+		if (!head)
+			return;
+		page = virt_to_page(obj);
+	}
 	if (!PageSlab(head)) {
 		ukmem_printk("BUG: kmem_cache_free(%s, 0x%p): not a slab object\n",
 			     s ? s->name : "(null)", obj);
 		return;
 	}
 	slab = (struct slab *)(void *)head;
-	if (s && slab->slab_cache != s)	/* cache_from_obj's WARN_ONCE */
+	if (__builtin_expect(s && slab->slab_cache != s, 0))	/* cache_from_obj's WARN_ONCE */
 		ukmem_warn("WARNING: %s: Wrong slab cache. %s but object is from %s\n",
 			   "cache_from_obj", s->name, slab->slab_cache->name);
-	slab_free(slab->slab_cache, slab, virt_to_page(obj), obj);
+	slab_free(slab->slab_cache, slab, page, obj);
 }
 
 int ukmem_kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t size, void **p)
