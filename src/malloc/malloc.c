@@ -131,7 +131,7 @@ static void free_slow(void *p)
 static inline __attribute__((always_inline)) void front_free(void *p)
 {
 	/* NULL and everything outside the arena have no arena page. */
-	if (likely(ukmem_in_arena(p)) && likely(slab_free_object(ukmem_arena_page_of(p), p)))
+	if (likely(ukmem_in_arena(p)) && likely(slab_free_arena(p)))
 		return;
 	free_slow(p);
 }

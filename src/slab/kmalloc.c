@@ -301,9 +301,9 @@ void ukmem_kfree(const void *p)
 
 	/* NULL and ZERO_SIZE_PTR are below the arena: tested off the fast path. */
 	if (__builtin_expect(ukmem_in_arena(p), 1)) {
-		page = ukmem_arena_page_of(p);
-		if (__builtin_expect(slab_free_object(page, (void *)p), 1))
+		if (__builtin_expect(slab_free_arena((void *)p), 1))
 			return;
+		page = ukmem_arena_page_of(p);
 	} else if (ZERO_OR_NULL_PTR(p)) {
 		return;
 	}

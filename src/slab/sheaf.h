@@ -191,18 +191,13 @@ static inline __attribute__((always_inline)) bool sheaf_top_is(const struct slab
  * to the slabs (slub_put_objects), and all of them at the free with
  * slub_debug=F (sheaf.c, "Double frees").
  */
-static inline __attribute__((always_inline)) void slab_free(struct kmem_cache *s,
-							    struct slab *slab,
-							    const struct page *page, void *obj)
+static inline __attribute__((always_inline)) void sheaf_free_object(struct kmem_cache *s,
+							     struct slab *slab, void *obj,
+							     unsigned int tag)
 {
 	struct slub_owner *o = ukmem_current_owner;
 
-	if (__builtin_expect(!slab_addr_is_object(s, slab, page, obj), 0)) {
-		slab_free_bad(s, slab, obj, false);
-		return;
-	}
 	if (owner_enter(o)) {
-		unsigned int tag = slab_owner_tag_lockless(slab);
 		/* This thread's own objects to its main sheaf, other
 		 * threads' to its remote sheaf of the cache. */
 		struct slab_sheaf *sheaf = tag == o->tag || !tag ? o->pcs[s->id].main
@@ -211,7 +206,7 @@ static inline __attribute__((always_inline)) void slab_free(struct kmem_cache *s
 		if (__builtin_expect(sheaf && sheaf->size < sheaf->capacity, 1)) {
 			if (__builtin_expect(sheaf_top_is(sheaf, obj), 0)) {
 				owner_exit(o);
-				slab_free_bad(s, slab, obj, true);
+				slab_free_bad(s, slab ? slab : page_slab(virt_to_page(obj)), obj, true);
 				return;
 			}
 			/* Free before a flusher can see it in the sheaf. */
@@ -223,6 +218,39 @@ static inline __attribute__((always_inline)) void slab_free(struct kmem_cache *s
 		owner_exit(o);
 	}
 	slab_free_slow(s, obj, (unsigned long)__builtin_return_address(0));
+}
+
+static inline __attribute__((always_inline)) void slab_free(struct kmem_cache *s,
+							    struct slab *slab,
+							    const struct page *page, void *obj)
+{
+	if (__builtin_expect(!slab_addr_is_object(s, slab, page, obj), 0)) {
+		slab_free_bad(s, slab, obj, false);
+		return;
+	}
+	sheaf_free_object(s, slab, obj, slab_owner_tag_lockless(slab));
+}
+
+/*
+ * The same for obj in the arena whose slab map word is word (not 0): the
+ * cache, the object-start test and the owner tag all come from the one
+ * dense word (slabmap.c), and struct page is read only for a report.
+ */
+static inline __attribute__((always_inline)) void slab_free_mapped(uint64_t word, void *obj)
+{
+	struct kmem_cache *s = ukmem_slab_cache_by_id[(word & 0xffff) - 1];
+	bool ok;
+
+	if (__builtin_expect(s->size_mask != 0, 1))
+		ok = !((uintptr_t)obj & s->size_mask);
+	else
+		ok = slab_off_index(s, ((uintptr_t)((word >> 32) & 0x3ff) << PAGE_SHIFT) +
+				       ((uintptr_t)obj & (PAGE_SIZE - 1))) < ((word >> 42) & 0x7fff);
+	if (__builtin_expect(!ok, 0)) {
+		slab_free_bad(s, page_slab(virt_to_page(obj)), obj, false);
+		return;
+	}
+	sheaf_free_object(s, NULL, obj, (unsigned int)(word >> 16) & 0xffff);
 }
 
 #endif /* UKMEM_SLAB_SHEAF_H */

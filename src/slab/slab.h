@@ -132,6 +132,9 @@ static inline void slab_set_inuse(struct slab *slab, unsigned int inuse)
  * slabs, so two threads rarely hold objects of one slab, nor write one
  * cache line.  list_lock held.
  */
+/* Rewrite the slab map's words of slab for its new tag (slabmap.c). */
+void slabmap_retag(const struct slab *slab, unsigned int tag);
+
 #if __SIZEOF_LONG__ == 8
 static inline unsigned int slab_owner_tag(const struct slab *slab)
 {
@@ -149,7 +152,10 @@ static inline void slab_set_owner_tag(struct slab *slab, unsigned int tag)
 {
 	unsigned long counters = (slab->counters & 0xffffffffUL) | ((unsigned long)tag << 32);
 
+	if (counters == slab->counters)
+		return;
 	__atomic_store_n(&slab->counters, counters, __ATOMIC_RELAXED);
+	slabmap_retag(slab, tag);
 }
 #else
 /* 32-bit targets (embedded, mostly one core) have no room in the word:
@@ -175,6 +181,52 @@ static inline void slab_set_owner_tag(struct slab *slab, unsigned int tag)
 
 /* Does tag belong to a live owner (a thread)?  Lock-free, a hint. */
 bool sheaf_owner_tag_live(unsigned int tag);
+
+/*
+ * The slab map (slabmap.c): one word per arena page that is in a slab,
+ *   bits  0..15  the cache's id + 1 (0: not in a slab)
+ *   bits 16..31  the slab's owner tag
+ *   bits 32..41  the page's index in its slab
+ *   bits 42..56  the slab's object count
+ * NULL where there is no arena or no room for the map, and on 32-bit
+ * targets (no 64-bit atomics).
+ */
+extern uint64_t *ukmem_slabmap;
+extern struct kmem_cache *ukmem_slab_cache_by_id[SLAB_MAX_CACHES];
+
+void slabmap_init(void);
+void slabmap_set(const struct kmem_cache *s, const struct slab *slab, unsigned int order,
+		 unsigned int tag);
+void slabmap_clear(const struct slab *slab, unsigned int order);
+/* Does the map say of every page of slab what its struct page says
+ * (ukmem_slab_validate)?  list_lock held. */
+bool slabmap_matches(const struct kmem_cache *s, const struct slab *slab);
+
+static inline uint64_t slabmap_word(unsigned int id, unsigned int tag, unsigned int index,
+				    unsigned int objects)
+{
+	return (uint64_t)(id + 1) | (uint64_t)(tag & 0xffff) << 16 | (uint64_t)index << 32 |
+	       (uint64_t)objects << 42;
+}
+
+#if __SIZEOF_LONG__ == 8
+/* The word of p's page; p must be in the arena. */
+static inline uint64_t slabmap_get(const void *p)
+{
+	uint64_t *map = ukmem_slabmap;
+
+	if (__builtin_expect(!map, 0))
+		return 0;
+	return __atomic_load_n(&map[((uintptr_t)p - ukmem_mem_regions[0].start) >> PAGE_SHIFT],
+			       __ATOMIC_RELAXED);
+}
+#else
+static inline uint64_t slabmap_get(const void *p)
+{
+	(void)p;
+	return 0;
+}
+#endif
 
 static inline struct page *slab_page(const struct slab *slab)
 {
@@ -304,27 +356,31 @@ static inline void *slab_object(const struct kmem_cache *s, const struct slab *s
 	return (char *)slab_address(slab) + (size_t)i * s->size + s->red_left_pad;
 }
 
+/*
+ * The index of the object at off bytes into its slab (past the left red
+ * zone of a debug cache), or a number above any object count when off is
+ * not an object start.  Division by multiplication (Granlund and
+ * Montgomery): for off a multiple of size, off * size_inv is off / size
+ * shifted left by size_tz, and rotating it right gives the index; for any
+ * other off the rotation is above 2^64 / size.  One compare with the
+ * object count then tests both "a multiple" and "in the slab".
+ */
+static inline uint64_t slab_off_index(const struct kmem_cache *s, uintptr_t off)
+{
+	uint64_t q = (uint64_t)(off - s->red_left_pad) * s->size_inv;
+
+	return (q >> s->size_tz) | (q << ((64 - s->size_tz) & 63));
+}
+
 /* Is off, a byte offset inside the pages of slab, the start of one of its
  * objects?  Power-of-two objects fill their slab exactly, so a mask test
  * is enough for them. */
 static inline bool slab_off_is_object(const struct kmem_cache *s, const struct slab *slab,
 				      uintptr_t off)
 {
-	uint64_t q;
-
 	if (s->size_mask)
 		return !(off & s->size_mask);
-	off -= s->red_left_pad;	/* debug caches: each object follows its left red zone */
-	/*
-	 * Division by multiplication (Granlund and Montgomery): for off a
-	 * multiple of size, off * size_inv is off / size shifted left by
-	 * size_tz, and rotating it right gives the object index; for any
-	 * other off the rotation is above 2^64 / size, far above the object
-	 * count.  One compare tests both "a multiple" and "in the slab".
-	 */
-	q = (uint64_t)off * s->size_inv;
-	q = (q >> s->size_tz) | (q << ((64 - s->size_tz) & 63));
-	return q < slab_objects(slab);
+	return slab_off_index(s, off) < slab_objects(slab);
 }
 
 /* Is obj, an address in slab on its page page, an object start?  Slabs

@@ -51,6 +51,19 @@ static inline __attribute__((always_inline)) bool slab_free_object(struct page *
 	return false;
 }
 
+/* The same for p in the arena, through the slab map when p's page has a
+ * word there (slabmap.c), else through its struct page. */
+static inline __attribute__((always_inline)) bool slab_free_arena(void *p)
+{
+	uint64_t word = slabmap_get(p);
+
+	if (__builtin_expect(word != 0, 1)) {
+		slab_free_mapped(word, p);
+		return true;
+	}
+	return slab_free_object(ukmem_arena_page_of(p), p);
+}
+
 /* The usable size of an object of s (the kernel's slab_ksize). */
 static inline size_t slab_ksize(const struct kmem_cache *s)
 {

@@ -390,11 +390,13 @@ static bool slab_layer_up;
  * there is anything to keep sheaves in). */
 static void kmem_cache_boot_init(void)
 {
+	slabmap_init();
 	kmem_cache_open(&kmem_cache_boot, "kmem_cache", sizeof(struct kmem_cache),
 			CACHE_LINE_SIZE, SLAB_HWCACHE_ALIGN | SLAB_PANIC, false, 0, 0, NULL);
 	kmem_cache_boot.refcount = -1;
 	kmem_cache_boot.sheaf_capacity = 0;
 	kmem_cache_boot.id = (unsigned int)alloc_cache_id();
+	ukmem_slab_cache_by_id[kmem_cache_boot.id] = &kmem_cache_boot;
 	list_add_tail(&kmem_cache_boot.list, &slab_caches);
 	slab_layer_up = true;
 }
@@ -448,6 +450,7 @@ struct kmem_cache *slub_create_cache(const char *name, unsigned int size, unsign
 		return NULL;
 	}
 	s->id = (unsigned int)id;
+	__atomic_store_n(&ukmem_slab_cache_by_id[id], s, __ATOMIC_RELEASE);
 	sheaves_cache_init(s);
 	slub_debug_cache_random_seq(s);
 	list_add_tail(&s->list, &slab_caches);
@@ -548,6 +551,7 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	if (vg_on())
 		for (unsigned int i = 0; i < nr; i++)
 			vg_object_free(s, slab_object(s, slab, i));
+	slabmap_set(s, slab, oo_order(oo), 0);
 	return slab;
 }
 
@@ -561,6 +565,7 @@ static void discard_slab(struct kmem_cache *s, struct slab *slab)
 	kasan_unpoison_range(page_address(page), PAGE_SIZE << order);
 	if (vg_on())
 		ukmem_plat_vg_mark(page_address(page), PAGE_SIZE << order, PLAT_VG_UNDEFINED);
+	slabmap_clear(slab, order);
 	page->flags &= ~(1UL << PG_slab);
 	slab->slab_cache = NULL;
 	slab->freelist = NULL;
@@ -1084,6 +1089,7 @@ void ukmem_kmem_cache_destroy(struct kmem_cache *s)
 		return;
 	}
 	list_del(&s->list);
+	ukmem_slab_cache_by_id[s->id] = NULL;
 	free_cache_id(s->id);
 	ukmem_unlock(&slab_mutex);
 	sheaves_cache_destroy(s);
@@ -1126,6 +1132,8 @@ static int validate_cache(struct kmem_cache *s)
 			nr_partial++;
 			if (slab->slab_cache != s || !PageSlab(slab_page(slab)))
 				bad += validate_report(s, "foreign slab on the partial list", 0, 0);
+			if (!slabmap_matches(s, slab))
+				bad += validate_report(s, "slab map differs from struct page", 0, 0);
 			for (void *fp = slab->freelist; fp && free <= slab->objects;
 			     fp = get_freepointer(s, fp)) {
 				uintptr_t off = (uintptr_t)fp - (uintptr_t)slab_address(slab) -
