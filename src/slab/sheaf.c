@@ -609,35 +609,53 @@ static bool free_is_remote(struct slub_owner *o, const void *obj)
 	return tag && tag != o->tag;
 }
 
+/*
+ * A full sheaf (or none) that a free took out of the owner section: parked
+ * at the barn (remote: for the owner of its objects) or, when the barn has
+ * enough, its objects flushed to their slabs.  Returns the empty sheaf to
+ * free into next: the flushed one, one from the barn, or a new one; NULL
+ * if there is none.  No lock held; may take the barn lock and list_lock.
+ */
+static struct slab_sheaf *sheaf_swap_out(struct kmem_cache *s, struct slab_sheaf *sheaf,
+					 bool remote)
+{
+	if (sheaf && barn_put_full(s, sheaf, remote))
+		sheaf = NULL;
+	if (sheaf)
+		sheaf_flush(s, sheaf);
+	else if (!(sheaf = barn_take(s, false)))
+		sheaf = sheaf_alloc(s, GFP_NOWAIT);
+	return sheaf;
+}
+
+/* Push obj onto sheaf, which has room, and leave the owner section. */
+static void sheaf_push_exit(struct kmem_cache *s, struct slub_owner *o,
+			    struct slab_sheaf *sheaf, void *obj)
+{
+	/* Free before a flusher can see it in the sheaf. */
+	kasan_poison_free(s, obj);
+	sheaf->objects[sheaf->size++] = obj;
+	owner_exit(o);
+}
+
 /* Called inside the owner section, which it leaves. */
 static void free_remote(struct kmem_cache *s, struct slub_owner *o, void *obj)
 {
 	struct slab_sheaf *sheaf = o->remote[s->id];
 
 	if (sheaf && sheaf->size < sheaf->capacity) {
-		/* Free before a flusher can see it in the sheaf. */
-		kasan_poison_free(s, obj);
-		sheaf->objects[sheaf->size++] = obj;
-		owner_exit(o);
+		sheaf_push_exit(s, o, sheaf, obj);
 		return;
 	}
 	/* Full, or none yet: park or flush it and take an empty one, outside
 	 * the owner section (barn lock, list_lock, page allocator). */
 	o->remote[s->id] = NULL;
 	owner_exit(o);
-	if (sheaf && barn_put_full(s, sheaf, true))
-		sheaf = NULL;
-	if (sheaf)
-		sheaf_flush(s, sheaf);
-	else if (!(sheaf = barn_take(s, false)))
-		sheaf = sheaf_alloc(s, GFP_NOWAIT);
+	sheaf = sheaf_swap_out(s, sheaf, true);
 	if (sheaf && owner_enter_slow(o)) {
 		if (!o->remote[s->id]) {
 			o->remote[s->id] = sheaf;
-			/* Free before a flusher can see it in the sheaf. */
-			kasan_poison_free(s, obj);
-			sheaf->objects[sheaf->size++] = obj;
-			owner_exit(o);
+			sheaf_push_exit(s, o, sheaf, obj);
 			return;
 		}
 		owner_exit(o);	/* a signal handler made one meanwhile */
@@ -713,12 +731,7 @@ void slab_free_slow(struct kmem_cache *s, void *obj, unsigned long caller)
 	sheaf = pcs->main;
 	pcs->main = NULL;
 	owner_exit(o);
-	if (sheaf && barn_put_full(s, sheaf, false))
-		sheaf = NULL;
-	if (sheaf)
-		sheaf_flush(s, sheaf);
-	else if (!(sheaf = barn_take(s, false)))
-		sheaf = sheaf_alloc(s, GFP_NOWAIT);
+	sheaf = sheaf_swap_out(s, sheaf, false);
 	if (!sheaf)
 		goto direct;
 	pcs = owner_reenter(s, o);
@@ -729,10 +742,7 @@ void slab_free_slow(struct kmem_cache *s, void *obj, unsigned long caller)
 	pcs->main = sheaf;
 push:
 	sheaf = pcs->main;
-	/* Free before a flusher can see it in the sheaf. */
-	kasan_poison_free(s, obj);
-	sheaf->objects[sheaf->size++] = obj;
-	owner_exit(o);
+	sheaf_push_exit(s, o, sheaf, obj);
 	return;
 direct:
 	slub_put_objects(s, &obj, 1);

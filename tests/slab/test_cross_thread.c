@@ -40,6 +40,15 @@ static bool in_list(void **list, int n, const void *p)
 	return false;
 }
 
+/* n objects of s into p. */
+static void alloc_n(struct kmem_cache *s, void **p, int n)
+{
+	for (int i = 0; i < n; i++) {
+		p[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		ASSERT_NOT_NULL(p[i]);
+	}
+}
+
 /* ---- two threads at once ---------------------------------------------------------- */
 
 struct batch {
@@ -182,10 +191,7 @@ TEST(objects_that_fill_cache_lines_are_reused_where_freed)
 
 	ASSERT_NOT_NULL(s);
 	EXPECT_EQ(s->line_shared, 0);
-	for (int i = 0; i < N; i++) {
-		theirs[i] = kmem_cache_alloc(s, GFP_KERNEL);
-		ASSERT_NOT_NULL(theirs[i]);
-	}
+	alloc_n(s, theirs, N);
 	r = (struct remote){ .s = s, .theirs = theirs };
 	ASSERT_EQ(pthread_create(&t, NULL, free_theirs_then_alloc, &r), 0);
 	pthread_join(t, &ret);
@@ -228,10 +234,7 @@ TEST(a_thread_that_exits_gives_back_the_remote_objects_it_holds)
 	size_t mark;
 
 	ASSERT_NOT_NULL(s);
-	for (int i = 0; i < FEW; i++) {
-		theirs[i] = kmem_cache_alloc(s, GFP_KERNEL);
-		ASSERT_NOT_NULL(theirs[i]);
-	}
+	alloc_n(s, theirs, FEW);
 	f.s = s;
 	f.theirs = theirs;
 	mark = log_mark();
