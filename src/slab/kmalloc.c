@@ -451,12 +451,30 @@ static struct page *cache_free_outside_arena(struct kmem_cache *s, void *obj)
 	return object_page(obj, "kmem_cache_free");
 }
 
+/* cache_from_obj's WARN_ONCE: obj was freed to s, but is owner's. */
+__attribute__((noinline, cold))
+static void warn_wrong_cache(const struct kmem_cache *s, const struct kmem_cache *owner)
+{
+	ukmem_warn("WARNING: %s: Wrong slab cache. %s but object is from %s\n", "cache_from_obj",
+		   s->name, owner->name);
+}
+
 void ukmem_kmem_cache_free(struct kmem_cache *s, void *obj)
 {
 	struct page *page, *head;
 	struct slab *slab;
 
 	if (__builtin_expect(ukmem_in_arena(obj), 1)) {
+		uint64_t word = slabmap_get(obj);
+
+		if (__builtin_expect(word != 0, 1)) {
+			struct kmem_cache *owner = ukmem_slab_cache_by_id[(word & 0xffff) - 1];
+
+			if (__builtin_expect(s && owner != s, 0))
+				warn_wrong_cache(s, owner);
+			slab_free_mapped(word, obj);
+			return;
+		}
 		page = ukmem_arena_page_of(obj);
 		head = compound_head(page);
 	} else {
@@ -473,9 +491,8 @@ void ukmem_kmem_cache_free(struct kmem_cache *s, void *obj)
 		return;
 	}
 	slab = (struct slab *)(void *)head;
-	if (__builtin_expect(s && slab->slab_cache != s, 0))	/* cache_from_obj's WARN_ONCE */
-		ukmem_warn("WARNING: %s: Wrong slab cache. %s but object is from %s\n",
-			   "cache_from_obj", s->name, slab->slab_cache->name);
+	if (__builtin_expect(s && slab->slab_cache != s, 0))
+		warn_wrong_cache(s, slab->slab_cache);
 	slab_free(slab->slab_cache, slab, page, obj);
 }
 
