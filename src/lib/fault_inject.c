@@ -277,6 +277,15 @@ void fault_dir_register(struct fault_dir *dir)
 					    __ATOMIC_ACQUIRE));
 }
 
+void fault_dir_start(struct fault_dir *dir, const char *boot_str)
+{
+	if (boot_str && *boot_str)
+		fault_attr_setup(dir->attr, boot_str);
+	fault_dir_register(dir);
+	if (dir->changed)
+		dir->changed();
+}
+
 /* ---- the files --------------------------------------------------------------------- */
 
 /* The kinds of value a file holds, each printed and parsed as the

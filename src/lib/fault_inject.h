@@ -117,6 +117,11 @@ struct fault_dir {
 
 void fault_dir_register(struct fault_dir *dir);
 
+/* A capability's start: its boot string (the kernel's fail_page_alloc=
+ * and failslab= options; NULL or empty for none) into its attributes,
+ * the directory registered, and changed() run once. */
+void fault_dir_start(struct fault_dir *dir, const char *boot_str);
+
 /* The registered directory of that name, or NULL. */
 struct fault_dir *fault_dir_lookup(const char *name);
 

@@ -70,10 +70,7 @@ static struct fault_dir fail_page_alloc_dir = {
 
 void fail_page_alloc_setup(const char *boot_str)
 {
-	if (boot_str && *boot_str)
-		fault_attr_setup(&fail_page_alloc_cfg.attr, boot_str);
-	fault_dir_register(&fail_page_alloc_dir);
-	update_live();
+	fault_dir_start(&fail_page_alloc_dir, boot_str);
 }
 
 bool should_fail_alloc_page(gfp_t gfp, unsigned int order)

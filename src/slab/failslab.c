@@ -71,10 +71,7 @@ static struct fault_dir failslab_dir = {
 
 void failslab_setup(const char *boot_str)
 {
-	if (boot_str && *boot_str)
-		fault_attr_setup(&failslab.attr, boot_str);
-	fault_dir_register(&failslab_dir);
-	update_hook();
+	fault_dir_start(&failslab_dir, boot_str);
 }
 
 bool should_failslab(struct kmem_cache *s, gfp_t gfp)

@@ -468,7 +468,7 @@ void ukmem_kmem_cache_free(struct kmem_cache *s, void *obj)
 		uint64_t word = slabmap_get(obj);
 
 		if (__builtin_expect(word != 0, 1)) {
-			struct kmem_cache *owner = ukmem_slab_cache_by_id[(word & 0xffff) - 1];
+			struct kmem_cache *owner = slabmap_cache(word);
 
 			if (__builtin_expect(s && owner != s, 0))
 				warn_wrong_cache(s, owner);

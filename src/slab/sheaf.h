@@ -238,19 +238,14 @@ static inline __attribute__((always_inline)) void slab_free(struct kmem_cache *s
  */
 static inline __attribute__((always_inline)) void slab_free_mapped(uint64_t word, void *obj)
 {
-	struct kmem_cache *s = ukmem_slab_cache_by_id[(word & 0xffff) - 1];
-	bool ok;
+	struct kmem_cache *s = slabmap_cache(word);
 
-	if (__builtin_expect(s->size_mask != 0, 1))
-		ok = !((uintptr_t)obj & s->size_mask);
-	else
-		ok = slab_off_index(s, ((uintptr_t)((word >> 32) & 0x3ff) << PAGE_SHIFT) +
-				       ((uintptr_t)obj & (PAGE_SIZE - 1))) < ((word >> 42) & 0x7fff);
-	if (__builtin_expect(!ok, 0)) {
+	if (__builtin_expect(!slab_ptr_is_object(s, obj, slabmap_index(word),
+						 slabmap_objects(word)), 0)) {
 		slab_free_bad(s, page_slab(virt_to_page(obj)), obj, false);
 		return;
 	}
-	sheaf_free_object(s, NULL, obj, (unsigned int)(word >> 16) & 0xffff);
+	sheaf_free_object(s, NULL, obj, slabmap_tag(word));
 }
 
 #endif /* UKMEM_SLAB_SHEAF_H */

@@ -209,6 +209,27 @@ static inline uint64_t slabmap_word(unsigned int id, unsigned int tag, unsigned 
 	       (uint64_t)objects << 42;
 }
 
+/* The fields of a word that is not 0. */
+static inline struct kmem_cache *slabmap_cache(uint64_t word)
+{
+	return ukmem_slab_cache_by_id[(word & 0xffff) - 1];
+}
+
+static inline unsigned int slabmap_tag(uint64_t word)
+{
+	return (unsigned int)(word >> 16) & 0xffff;
+}
+
+static inline unsigned int slabmap_index(uint64_t word)
+{
+	return (unsigned int)(word >> 32) & 0x3ff;
+}
+
+static inline unsigned int slabmap_objects(uint64_t word)
+{
+	return (unsigned int)(word >> 42) & 0x7fff;
+}
+
 #if __SIZEOF_LONG__ == 8
 /* The word of p's page; p must be in the arena. */
 static inline uint64_t slabmap_get(const void *p)
@@ -383,17 +404,31 @@ static inline bool slab_off_is_object(const struct kmem_cache *s, const struct s
 	return slab_off_index(s, off) < slab_objects(slab);
 }
 
-/* Is obj, an address in slab on its page page, an object start?  Slabs
- * are naturally aligned (buddy blocks, whose pfns and addresses agree
- * modulo MAX_ORDER: memmap.c) and filled exactly by power-of-two objects,
- * so for those the address alone answers. */
-static inline bool slab_addr_is_object(const struct kmem_cache *s, const struct slab *slab,
-				       const struct page *page, const void *obj)
+/*
+ * Is obj, an address on the page of index index in a slab of objects
+ * objects, an object start?  Slabs are naturally aligned (buddy blocks,
+ * whose pfns and addresses agree modulo MAX_ORDER: memmap.c) and filled
+ * exactly by power-of-two objects, so for those the address alone
+ * answers.  index and objects come from the slab map (slab_free_mapped)
+ * or from struct page (slab_addr_is_object).
+ */
+static inline __attribute__((always_inline)) bool slab_ptr_is_object(const struct kmem_cache *s,
+								      const void *obj,
+								      unsigned int index,
+								      unsigned int objects)
 {
 	if (__builtin_expect(s->size_mask != 0, 1))
 		return !((uintptr_t)obj & s->size_mask);
-	return slab_off_is_object(s, slab, ((uintptr_t)(page - slab_page(slab)) << PAGE_SHIFT) +
-				  ((uintptr_t)obj & (PAGE_SIZE - 1)));
+	return slab_off_index(s, ((uintptr_t)index << PAGE_SHIFT) +
+				 ((uintptr_t)obj & (PAGE_SIZE - 1))) < objects;
+}
+
+/* The same for obj on its page page of slab. */
+static inline bool slab_addr_is_object(const struct kmem_cache *s, const struct slab *slab,
+				       const struct page *page, const void *obj)
+{
+	return slab_ptr_is_object(s, obj, (unsigned int)(page - slab_page(slab)),
+				  slab_objects(slab));
 }
 
 /*

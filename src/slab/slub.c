@@ -35,6 +35,12 @@
  * slab_freelist_random a new slab chains its objects in the cache's
  * random order from a random start.
  *
+ * A refill for a thread's sheaf prefers the slabs that thread refilled
+ * from before (the owner tag in slab->counters: sheaf.c, "Slab
+ * affinity"), and every slab of the arena is mirrored in the slab map,
+ * which frees read instead of struct page (slabmap.c): new_slab writes
+ * it, discard_slab clears it, ukmem_slab_validate compares the two.
+ *
  * Merging (aliasing): a new cache whose objects fit an existing cache's
  * (same SLAB_MERGE_SAME flags, compatible alignment, less than a word of
  * difference, no ctor, no debug flags) becomes that cache, as SLUB does.

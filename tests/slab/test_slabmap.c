@@ -45,8 +45,11 @@ TEST(every_slab_page_has_its_word)
 		tails += index != 0;
 		EXPECT_UEQ(word_of(p[i]), slabmap_word(s->id, slab_owner_tag(slab), index,
 						       slab->objects));
-		/* The last byte of the object's page maps to the same slab. */
-		EXPECT_UEQ(word_of(p[i]) & 0xffff, s->id + 1);
+		/* And each field reads back. */
+		EXPECT_PTR_EQ(slabmap_cache(word_of(p[i])), s);
+		EXPECT_UEQ(slabmap_index(word_of(p[i])), index);
+		EXPECT_UEQ(slabmap_objects(word_of(p[i])), slab->objects);
+		EXPECT_UEQ(slabmap_tag(word_of(p[i])), slab_owner_tag(slab));
 	}
 	EXPECT_GT(tails, 0);	/* objects on tail pages were seen too */
 	EXPECT_EQ(ukmem_slab_validate(), 0);
